@@ -1,0 +1,157 @@
+"""Problems as data: one record shape for everything from "file is encrypted" to
+"vendor contradicts facility".
+
+Every problem has a stable ``code`` (a stage prefix and a slug; never renumbered, never built
+from thresholds), a severity, and a Japanese message for the person who filled the form, made
+from a template in :data:`CATALOGUE`. Wording may change; codes may not. Data problems are
+returned, never raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_RANK = {INFO: 0, WARNING: 1, ERROR: 2}
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    severity: str
+    title: str  # Japanese, short
+    template: str  # Japanese, str.format with the problem's fields
+
+
+def _k(code: str, severity: str, title: str, template: str) -> Kind:
+    return Kind(code, severity, title, template)
+
+
+CATALOGUE: dict[str, Kind] = {k.code: k for k in [
+    # --- read: the file itself -------------------------------------------------------------
+    _k("read.not_excel", ERROR, "Excel ファイルではありません",
+       "{name} は Excel ファイルではないため読めません（{detail}）。Excel 形式（.xlsx/.xlsm/.xls/.ods）で再提出を依頼してください。"),
+    _k("read.corrupt", ERROR, "ファイルが壊れています",
+       "{name} は壊れているため開けません（{detail}）。元のファイルの再送を依頼してください。"),
+    _k("read.empty", ERROR, "空のファイルです",
+       "{name} は中身が空です（{detail}）。"),
+    _k("read.lock_file", INFO, "Excel の一時ファイルです",
+       "{name} は Excel が作業中に作る一時ファイル（~$）のため読み飛ばしました。"),
+    _k("read.encrypted", ERROR, "パスワードで保護されています",
+       "{name} はパスワードで保護されているため開けません。--password または --passwords でパスワードを指定してください。"),
+    _k("read.decrypted", INFO, "パスワードを解除して読みました",
+       "{name} はパスワード保護されていたため、{detail}のパスワードで解除して読みました。"),
+    _k("read.too_large", ERROR, "ファイルが大きすぎます",
+       "{name} は展開後のサイズが大きすぎるため読みませんでした（{detail}）。"),
+    _k("read.unsafe_xml", ERROR, "安全でない XML を含みます",
+       "{name} に安全でない XML（外部実体参照など）が含まれているため読みませんでした（{detail}）。"),
+    _k("read.truncated", WARNING, "シートが大きすぎるため途中まで読みました",
+       "{name} のシート「{sheet}」は行数が多すぎるため、先頭 {detail} 行だけを調べました。"),
+    _k("read.vanished", ERROR, "ファイルを読めませんでした",
+       "{name} を読もうとしましたが、見つからないか読み取りできません（{detail}）。"),
+    _k("read.duplicate_file", INFO, "同じ内容のファイルです",
+       "{name} は {detail} と同じ内容のため、1 回だけ読みました。"),
+    _k("read.internal_error", ERROR, "読み取り中に予期しないエラー",
+       "{name} の読み取り中に予期しないエラーが発生しました（{detail}）。このファイルを開発者に送ってください。"),
+    # --- form: recognition -----------------------------------------------------------------
+    _k("form.not_recognised", ERROR, "様式を判別できません",
+       "{name} にはチェックリスト・確認表として判別できるシートがありませんでした。公式様式で記入されているか確認してください。"),
+    _k("form.sheet_skipped", INFO, "様式ではないシートを読み飛ばしました",
+       "シート「{sheet}」は様式として判別できなかったため読み飛ばしました{detail}。"),
+    _k("form.edition_uncertain", WARNING, "様式の年度版が確定できません",
+       "シート「{sheet}」の年度版を {detail} と判断しましたが、確実ではありません。表題（令和○年度版）を確認してください。"),
+    _k("form.variant_uncertain", WARNING, "様式の種類が確定できません",
+       "シート「{sheet}」の様式（医療機関確認用／薬局確認用／事業者確認用）を {detail} と判断しましたが、確実ではありません。"),
+    _k("form.no_answer_column", ERROR, "回答欄が見つかりません",
+       "シート「{sheet}」で回答欄（はい・いいえ）の列を見つけられませんでした。表の見出し（1回目・2回目など）を確認してください。"),
+    # --- locate: items and fields ----------------------------------------------------------
+    _k("locate.item_missing", ERROR, "項目が見つかりません",
+       "シート「{sheet}」に項目 {ref}「{text}」（{scope}）が見つかりません。行が削除されていないか確認してください。"),
+    _k("locate.item_duplicated", WARNING, "項目が重複しています",
+       "シート「{sheet}」の {cell} の行は項目 {ref}（{scope}）と同じです。最初の行の回答を採用しました。"),
+    _k("locate.unknown_row", WARNING, "様式にない行があります",
+       "シート「{sheet}」の {cell} の行「{detail}」は様式の項目として判別できませんでした。"),
+    _k("locate.item_uncertain", WARNING, "項目の判別が不確実です",
+       "シート「{sheet}」の {cell} の行「{detail}」がどの項目か確定できないため、読み取りませんでした。"),
+    _k("locate.scope_unclear", WARNING, "対象機器が判別できません",
+       "シート「{sheet}」の {cell} の項目 {ref} がサーバ・端末PC・ネットワーク機器のどれについての行か判別できません。"),
+    _k("locate.facility_missing", WARNING, "医療機関名がありません",
+       "シート「{sheet}」に医療機関名（施設名）の記入が見つかりません。"),
+    _k("locate.vendor_missing", WARNING, "事業者名がありません",
+       "シート「{sheet}」に事業者名の記入が見つかりません。"),
+    _k("locate.name_from_filename", INFO, "名称をファイル名から補いました",
+       "シート「{sheet}」に{detail}の記入がないため、ファイル名から補いました。"),
+    # --- answer: decoding and validation ---------------------------------------------------
+    _k("answer.unreadable", WARNING, "回答を読み取れません",
+       "{cell} の回答「{raw}」を、はい・いいえのどちらか確定できません（{detail}）。未回答として扱いました。"),
+    _k("answer.blank", WARNING, "未回答です",
+       "項目 {ref}（{scope}）の{round}回目の回答がありません（{cell}）。"),
+    _k("answer.date_missing", WARNING, "確認日がありません",
+       "項目 {ref}（{scope}）の{round}回目は回答がありますが、確認日がありません（{cell}）。"),
+    _k("answer.date_unreadable", WARNING, "日付を読み取れません",
+       "{cell} の日付「{raw}」を読み取れません。年月日（例：2025/10/1、令和7年10月1日）で記入してください。"),
+    _k("answer.date_without_answer", WARNING, "回答がなく日付だけあります",
+       "項目 {ref}（{scope}）の{round}回目は確認日だけがあり、はい・いいえがありません（{cell}）。"),
+    _k("answer.target_missing", WARNING, "目標日がありません",
+       "項目 {ref}（{scope}）は「いいえ」ですが、目標日がありません（{cell}）。"),
+    _k("answer.target_out_of_year", WARNING, "目標日が対象年度外です",
+       "項目 {ref}（{scope}）の目標日 {detail} が求められる年度内ではありません（{cell}）。"),
+    _k("answer.gate_no", INFO, "医療情報システムなし",
+       "項目 0（医療情報システムの導入）が「いいえ」のため、他の項目の未回答は確認不要として扱いました。"),
+    _k("answer.date_out_of_range", WARNING, "日付が不自然です",
+       "{cell} の日付 {detail} は様式の年度から大きく外れています。記入誤りがないか確認してください。"),
+]}
+
+
+@dataclass
+class Problem:
+    """One problem row (the ``problems`` table's contract plus detail fields)."""
+
+    code: str
+    severity: str
+    message: str
+    path: str = ""
+    submission_id: str = ""
+    sheet: str = ""
+    cell: str = ""
+    item_id: str = ""
+    scope: str = ""
+    round: int | None = None
+    detail: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make(code: str, *, path: str = "", submission_id: str = "", sheet: str = "", cell: str = "",
+         item_id: str = "", scope: str = "", round: int | None = None, detail: str = "",
+         severity: str | None = None, **fields: Any) -> Problem:
+    """Build a problem from the catalogue, filling the Japanese template.
+
+    Unknown template fields are left visible as ``{field}`` rather than raising: a problem
+    report must never crash the batch it is reporting on.
+    """
+    kind = CATALOGUE[code]
+    name = fields.pop("name", None) or (path.rsplit("/", 1)[-1] if path else "")
+    values = {"name": name, "sheet": sheet, "cell": cell, "detail": detail, "round": round,
+              "scope": SCOPE_JA.get(scope, scope), **fields}
+    message = kind.template.format_map(_Missing(values))
+    return Problem(code=code, severity=severity or kind.severity, message=message, path=path,
+                   submission_id=submission_id, sheet=sheet, cell=cell, item_id=item_id,
+                   scope=scope, round=round, detail=detail)
+
+
+SCOPE_JA = {"all": "全般", "server": "サーバ", "terminal": "端末PC", "network": "ネットワーク機器",
+            "server+terminal": "サーバ・端末PC"}
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def worst(problems: list[Problem]) -> str | None:
+    if not problems:
+        return None
+    return max((p.severity for p in problems), key=SEVERITY_RANK.__getitem__)

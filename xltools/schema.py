@@ -1,0 +1,100 @@
+"""The output contract: the three tidy tables, declared once.
+
+Everything that makes, checks or writes a frame uses these declarations, so a column cannot be
+added in one place and forgotten in another. The first columns of each table are the contract
+other tools rely on (see README); columns after them are additions for provenance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # "string" | "Int64" | "float64"
+    ja: str  # Japanese header for workbooks
+    doc: str
+
+
+def _c(name: str, dtype: str, ja: str, doc: str) -> Column:
+    return Column(name, dtype, ja, doc)
+
+
+SUBMISSIONS: tuple[Column, ...] = (
+    _c("submission_id", "string", "提出ID", "stable id: sha256 of the file + sheet name, 16 hex"),
+    _c("path", "string", "ファイル", "path of the file as given"),
+    _c("sheet", "string", "シート", "sheet name (a workbook may hold several forms)"),
+    _c("sha256", "string", "SHA-256", "hash of the file's bytes"),
+    _c("form", "string", "様式", "checklist | bcp | contract"),
+    _c("variant", "string", "種類", "hospital | pharmacy | vendor | joint"),
+    _c("edition", "string", "年度版", "R5..R8, or the table's year"),
+    _c("facility_name", "string", "医療機関名", "as written in the form"),
+    _c("vendor_name", "string", "事業者名", "vendor forms and contract tables"),
+    _c("system_name", "string", "システム名", "vendor forms and contract tables"),
+    _c("status", "string", "状態", "ok | partial | failed"),
+    _c("facility_code", "string", "医療機関コード", "when written in the form"),
+    _c("respondent", "string", "回答者", "when written in the form"),
+    _c("confidence", "float64", "判定の確かさ", "0..1, how sure recognition is of form/variant/edition"),
+    _c("mapping", "string", "マッピング", "mapping file used (form/edition)"),
+    _c("file_modified", "string", "ファイル更新日時", "file modification time (ISO)"),
+)
+
+ANSWERS: tuple[Column, ...] = (
+    _c("submission_id", "string", "提出ID", "joins submissions"),
+    _c("item_id", "string", "項目ID", "stable item id from the catalogue"),
+    _c("scope", "string", "対象", "all | server | terminal | network | server+terminal"),
+    _c("round", "Int64", "回", "1 or 2"),
+    _c("answer", "string", "回答", "yes | no | na | blank"),
+    _c("checked_on", "string", "確認日", "ISO date or empty"),
+    _c("target_on", "string", "目標日", "ISO date or empty"),
+    _c("completed_on", "string", "完了日", "contract table only: ISO date or empty"),
+    _c("source", "string", "読み取り方法", "text | dropdown | strike | mark | columns | shape | checkbox | empty"),
+    _c("raw", "string", "記入内容", "the answer cell's text as found"),
+    _c("sheet", "string", "シート", "sheet of the answer cell"),
+    _c("cell", "string", "セル", "address of the answer cell"),
+    _c("ref", "string", "項番", "the item's printed number in this edition (2-(4), 2-④)"),
+    _c("date_cell", "string", "確認日セル", "cell the checked_on date was read from"),
+    _c("raw_date", "string", "確認日記入内容", "that cell's text"),
+    _c("target_cell", "string", "目標日セル", "cell the target date was read from"),
+    _c("raw_target", "string", "目標日記入内容", "that cell's text"),
+)
+
+PROBLEMS: tuple[Column, ...] = (
+    _c("submission_id", "string", "提出ID", "empty when the file could not be read at all"),
+    _c("path", "string", "ファイル", "file the problem is in"),
+    _c("severity", "string", "重要度", "error | warning | info"),
+    _c("code", "string", "コード", "stable machine-readable code (see docs/problems.md)"),
+    _c("message", "string", "内容", "Japanese, for the person who filled the form"),
+    _c("sheet", "string", "シート", ""),
+    _c("cell", "string", "セル", ""),
+    _c("item_id", "string", "項目ID", ""),
+    _c("scope", "string", "対象", ""),
+    _c("round", "Int64", "回", ""),
+    _c("detail", "string", "詳細", "machine-oriented detail"),
+)
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "submissions": SUBMISSIONS, "answers": ANSWERS, "problems": PROBLEMS,
+}
+
+
+def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Build a frame of the declared columns and dtypes from row dicts (extra keys dropped)."""
+    cols = TABLES[table]
+    names = [c.name for c in cols]
+    df = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
+    for c in cols:
+        if c.dtype == "string":
+            df[c.name] = df[c.name].astype("string").fillna("")
+        else:
+            df[c.name] = df[c.name].astype(c.dtype)
+    return df
+
+
+def ja_headers(table: str) -> dict[str, str]:
+    return {c.name: c.ja for c in TABLES[table]}

@@ -1,0 +1,39 @@
+"""Text helpers shared by every stage: how a cell's content is compared and shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "［": "[", "］": "]", "｛": "{", "｝": "}",
+                           "〈": "<", "〉": ">", "＜": "<", "＞": ">", "／": "/", "－": "-",
+                           "‐": "-", "‑": "-", "–": "-", "—": "-", "−": "-", "―": "-", "ｰ": "ー",
+                           "～": "~", "〜": "~", "：": ":", "，": ",", "､": "、", "｡": "。"})
+_SPACE = re.compile(r"[\s\u3000\u200b\ufeff]+")
+
+
+@lru_cache(maxsize=65536)
+def norm(text: str) -> str:
+    """NFKC, unified brackets and dashes, no whitespace, lower-case Latin, no trailing 。."""
+    t = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    t = _SPACE.sub("", t).lower()
+    return t.rstrip("。.")
+
+
+def cell_text(value: Any) -> str:
+    """The text a person sees in a cell (numbers without a trailing .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10] if not isinstance(value, dt.datetime) or \
+            value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return str(value)
