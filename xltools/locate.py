@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -71,6 +70,16 @@ class RowHit:
     runner_up: str = ""
 
 
+@dataclass(frozen=True)
+class Field:
+    """A header field as written: its value, where the value stands, and the label used."""
+
+    value: str
+    row: int
+    col: int
+    label: str
+
+
 @dataclass
 class Located:
     """Everything the normalize stage needs to read one sheet as one form."""
@@ -81,7 +90,7 @@ class Located:
     confidence: float
     columns: Columns
     rows: list[RowHit]
-    fields: dict[str, tuple[str, int, int]]  # name -> (value, row, col)
+    fields: dict[str, Field]
     unknown_rows: list[tuple[int, int, str]]
     uncertain_rows: list[tuple[int, int, str]]
     duplicates: list[RowHit]
@@ -107,29 +116,25 @@ class Words:
         return _words(catalogue)
 
 
-@lru_cache(maxsize=8)
-def _words_cached(key: str, vocab_items: tuple) -> Words:
-    vocab = dict(vocab_items)
-
-    def section(name: str, longest_first: bool = True) -> dict[str, tuple[str, ...]]:
-        out = {}
-        for k, ws in (vocab.get(name) or {}).items():
-            ns = [norm(str(w)) for w in ws]
-            out[k] = tuple(sorted(set(ns), key=len, reverse=True) if longest_first else ns)
-        return out
-
-    return Words(section("headers"), section("fields"), section("scopes"))
+_WORDS: dict[str, Words] = {}
 
 
 def _words(catalogue: Catalogue) -> Words:
-    vocab_items = tuple((k, _freeze(v)) for k, v in sorted(catalogue.vocabulary.items()))
-    return _words_cached(catalogue.version, vocab_items)
+    """Normalise the vocabulary once per catalogue version."""
+    cached = _WORDS.get(catalogue.version)
+    if cached is None:
+        vocab = catalogue.vocabulary
 
+        def section(name: str) -> dict[str, tuple[str, ...]]:
+            out = {}
+            for k, ws in (vocab.get(name) or {}).items():
+                ns = {norm(str(w)) for w in ws}
+                out[k] = tuple(sorted(ns, key=len, reverse=True))
+            return out
 
-def _freeze(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: tuple(x) if isinstance(x, list) else x for k, x in v.items()}
-    return v
+        cached = _WORDS[catalogue.version] = Words(section("headers"), section("fields"),
+                                                   section("scopes"))
+    return cached
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,7 +259,7 @@ class Scan:
         return sorted((c, t) for (rr, c), t in self.text.items() if rr == r)
 
 
-def find_item_rows(scan: Scan, index: ItemIndex, words: Words
+def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str, ...] = ()
                    ) -> tuple[list[RowHit], list[tuple[int, int, str]]]:
     """Rows whose text is an item; also rows that look like one but are not decided."""
     hits: list[RowHit] = []
@@ -281,7 +286,7 @@ def find_item_rows(scan: Scan, index: ItemIndex, words: Words
         margin = best.score - best_second if best.runner_up else 100.0
         if best.score >= ITEM_ACCEPT and (margin >= 3.0 or best.score >= 97) or best.score >= ITEM_REVIEW and margin >= MARGIN:
             hits.append(best)
-        elif best.score >= ITEM_REVIEW - 10:
+        elif best.score >= ITEM_REVIEW - 10 and not any(w in norm(best.raw_text) for w in ignore):
             uncertain.append((best.row, best.col, best.raw_text))
     return hits, uncertain
 
@@ -491,9 +496,9 @@ def _columns_by_content(scan: Scan, hits: list[RowHit], cols: Columns) -> Column
 FIELD_LIMIT = 60
 
 
-def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, tuple[str, int, int]]:
+def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Field]:
     """Header fields by label: ``label：value`` in one cell, or the value right of / below it."""
-    out: dict[str, tuple[str, int, int]] = {}
+    out: dict[str, Field] = {}
     labels = [(name, w) for name, ws in words.fields.items() for w in ws]
     labels.sort(key=lambda x: len(x[1]), reverse=True)
     all_labels = {w for _, w in labels}
@@ -512,7 +517,7 @@ def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, tupl
             else:
                 continue
             if value and value[0].strip():
-                out[name] = (value[0].strip(), value[1], value[2])
+                out[name] = Field(value[0].strip(), value[1], value[2], w)
             break
     return out
 

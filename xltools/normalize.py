@@ -282,3 +282,133 @@ def _parse_text_date(t: str, fiscal_year: int | None) -> DateRead:
 
 def iso(d: dt.date | None) -> str:
     return d.isoformat() if d else ""
+
+
+# --------------------------------------------------------------------------------------------
+# a located sheet -> answer rows
+
+
+@dataclass
+class Slot:
+    """Where one round of one item row is answered, and what was read there."""
+
+    item_id: str
+    scope: str
+    round: int
+    row: int
+    decoded: Decoded
+    raw: str
+    cell: str
+    checked: DateRead
+    raw_date: str = ""
+    date_cell: str = ""
+    target: DateRead = DateRead(None, True)
+    raw_target: str = ""
+    target_cell: str = ""
+    answer_cells: tuple[tuple[int, int], ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
+    r, c = sheet.merged_origin(row, col)
+    return sheet.value(r, c), (r, c)
+
+
+def _decode_cell(sheet: Any, row: int, col: int, vocab: Vocabulary) -> tuple[Decoded, str, tuple[int, int]]:
+    value, (r, c) = _cell_value(sheet, row, col)
+    raw = cell_text(value)
+    if isinstance(value, str) and value:
+        runs = sheet.rich_runs(r, c)
+        if runs:
+            got = decode_runs(runs)
+            if got is not None:
+                return got, raw, (r, c)
+    got = decode_text(value, vocab)
+    if got.source == "text" and got.answer != BLANK and sheet.has_list_validation(r, c):
+        got = Decoded(got.answer, "dropdown", got.reason)
+    return got, raw, (r, c)
+
+
+def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
+                  vocab: Vocabulary) -> tuple[Decoded, str, str, tuple[tuple[int, int], ...]]:
+    """Separate はい and いいえ columns: a mark under one of them is the answer."""
+    marked = {}
+    raws = []
+    cells = []
+    for role, col in (("yes", yes_col), ("no", no_col)):
+        if col is None:
+            continue
+        value, rc = _cell_value(sheet, row, col)
+        cells.append(rc)
+        raw = cell_text(value)
+        raws.append(f"{'はい' if role == 'yes' else 'いいえ'}欄:{raw}")
+        t = norm(raw)
+        if not t:
+            marked[role] = False
+        elif t in vocab.marks or t in vocab.yes or t in ("はい", "いいえ"):
+            marked[role] = True
+        else:
+            marked[role] = None  # something, but not a mark
+    cell = ":".join(_addr(*rc) for rc in cells)
+    raw = " / ".join(raws)
+    if None in marked.values():
+        return Decoded(BLANK, "columns", "はい・いいえ欄に印以外の記入があります"), raw, cell, tuple(cells)
+    if marked.get("yes") and marked.get("no"):
+        return Decoded(BLANK, "columns", "はい・いいえの両方の欄に印があります"), raw, cell, tuple(cells)
+    if marked.get("yes"):
+        return Decoded(YES, "columns"), raw, cell, tuple(cells)
+    if marked.get("no"):
+        return Decoded(NO, "columns"), raw, cell, tuple(cells)
+    return Decoded(BLANK, "empty"), raw, cell, tuple(cells)
+
+
+def _addr(row: int, col: int) -> str:
+    from .read import address
+
+    return address(row, col)
+
+
+def read_slots(located: Any, vocab: Vocabulary) -> list[Slot]:
+    """Read every (item row, round) of a located sheet into a :class:`Slot`."""
+    sheet = located.sheet
+    cols = located.columns
+    fy = located.mapping.fiscal_year
+    items = {it.id: it for it in located.mapping.items}
+    slots: list[Slot] = []
+    for hit in located.rows:
+        item = items[hit.item_id]
+        for rnd in cols.rounds:
+            if rnd in cols.answer:
+                decoded, raw, (r, c) = _decode_cell(sheet, hit.row, cols.answer[rnd], vocab)
+                cell = _addr(r, c)
+                answer_cells: tuple[tuple[int, int], ...] = ((r, c),)
+                roles: tuple[str, ...] = ("both",)
+            else:
+                decoded, raw, cell, answer_cells = _decode_split(
+                    sheet, hit.row, cols.yes.get(rnd), cols.no.get(rnd), vocab)
+                roles = tuple(("yes", "no")[: len(answer_cells)])
+            slot = Slot(hit.item_id, hit.scope, rnd, hit.row, decoded, raw, cell,
+                        DateRead(None, True), answer_cells=answer_cells, roles=roles)
+            _read_dates(slot, sheet, cols, rnd, fy, item.target_fiscal_year or fy)
+            slots.append(slot)
+    return slots
+
+
+def _read_dates(slot: Slot, sheet: Any, cols: Any, rnd: int, fy: int, target_fy: int) -> None:
+    date_col = cols.date.get(rnd)
+    if date_col is not None:
+        value, (r, c) = _cell_value(sheet, slot.row, date_col)
+        slot.checked = parse_date(value, fy)
+        slot.raw_date, slot.date_cell = cell_text(value), _addr(r, c)
+    if slot.checked.value is None and slot.checked.ok and slot.raw:
+        _rest, date_text = split_answer_and_date(slot.raw)
+        if date_text:
+            slot.checked = parse_date(date_text, fy)
+            if slot.checked.value is not None or not slot.checked.ok:
+                slot.raw_date, slot.date_cell = date_text, slot.cell
+    target_col = cols.target_for(rnd)
+    if target_col is not None and (rnd in cols.target or rnd == min(cols.rounds)
+                                   or slot.decoded.answer != BLANK):
+        value, (r, c) = _cell_value(sheet, slot.row, target_col)
+        slot.target = parse_date(value, target_fy)
+        slot.raw_target, slot.target_cell = cell_text(value), _addr(r, c)

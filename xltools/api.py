@@ -1,0 +1,257 @@
+"""One function per user task, wiring the stages: read -> locate -> normalize -> check.
+
+``read(path)`` and ``read_many(paths)`` return the three tidy tables of the output contract
+(:mod:`xltools.schema`). A file never stops a batch: whatever goes wrong becomes problem rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import problems as P
+from .check import Context, check_answers, check_structure
+from .locate import Located, Scan
+from .mappings import Catalogue, load_catalogue
+from .normalize import BLANK, Decoded, Slot, Vocabulary, iso, read_slots
+from .read import Book, address, read_book
+from .schema import frame
+
+Locator = Callable[[Scan, Catalogue], Any]
+
+
+@dataclass
+class Result:
+    """The three tables of the output contract."""
+
+    submissions: pd.DataFrame
+    answers: pd.DataFrame
+    problems: pd.DataFrame
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return iter((self.submissions, self.answers, self.problems))
+
+
+@dataclass
+class FileRows:
+    """Plain rows for one file: picklable, so workers and the store can carry them."""
+
+    path: str
+    sha256: str
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+def submission_id(sha256: str, sheet: str) -> str:
+    return hashlib.sha256(f"{sha256}:{sheet}".encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# locators: one per form; each returns a located object with a ``rows_for`` protocol or None
+
+
+def _locators() -> list[tuple[str, Locator]]:
+    from . import checklist
+
+    out: list[tuple[str, Locator]] = [("checklist", checklist.locate)]
+    try:  # the contract and BCP tables (issue 9) plug in here when present
+        from . import tables
+
+        out.extend(tables.LOCATORS)
+    except ImportError:
+        pass
+    return out
+
+
+def read_file(path: str | os.PathLike[str], catalogue: Catalogue | None = None,
+              passwords: list[str] | None = None, data: bytes | None = None) -> FileRows:
+    """Read one file into plain rows; never raises for a bad file."""
+    catalogue = catalogue or load_catalogue()
+    path = str(path)
+    try:
+        book = read_book(path, passwords=passwords, data=data)
+        return _rows_for_book(book, catalogue)
+    except Exception as exc:  # a bug of ours must not stop the batch: say so, go on
+        detail = f"{type(exc).__name__}: {exc}"
+        tb = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        out = FileRows(path=path, sha256="")
+        out.problems.append(P.make("read.internal_error", path=path, detail=f"{detail} [{tb}]").row())
+        return out
+
+
+def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
+    out = FileRows(path=book.path, sha256=book.sha256)
+    out.problems.extend(p.row() for p in book.problems)
+    if not book.sheets:
+        return out
+    vocab = Vocabulary.from_mapping(catalogue.vocabulary)
+    found_any = False
+    for sheet in book.sheets:
+        scan = Scan.of(sheet)
+        located = None
+        for _form, locate in _locators():
+            located = locate(scan, catalogue)
+            if located is not None:
+                break
+        if located is None:
+            if scan.text:
+                out.problems.append(P.make("form.sheet_skipped", path=book.path, sheet=sheet.name,
+                                           detail=_skip_hint(scan)).row())
+            continue
+        found_any = True
+        sid = submission_id(book.sha256, sheet.name)
+        if hasattr(located, "to_rows"):  # other forms produce their rows themselves
+            subs, answers, problems = located.to_rows(book, sid, vocab)
+        else:
+            subs, answers, problems = _checklist_rows(book, located, sid, vocab)
+        out.submissions.append(subs)
+        out.answers.extend(answers)
+        out.problems.extend(problems)
+    if not found_any:
+        out.problems.append(P.make("form.not_recognised", path=book.path).row())
+    return out
+
+
+def _skip_hint(scan: Scan) -> str:
+    texts = [t for _, t in sorted(scan.raw.items())][:1]
+    return f"（先頭の記入：「{texts[0][:20]}」）" if texts else ""
+
+
+def _checklist_rows(book: Book, located: Located, sid: str, vocab: Vocabulary
+                    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    sheet = located.sheet
+    ctx = Context(path=book.path, submission_id=sid, sheet=sheet.name)
+    slots = read_slots(located, vocab)
+    apply_marks(located, slots)
+    problems = check_structure(located, ctx) + check_answers(located, slots, ctx)
+    answers = [_answer_row(sid, sheet.name, located, s) for s in slots]
+    answers += _missing_rows(sid, sheet.name, located, slots)
+    fields = {k: f.value for k, f in located.fields.items()}
+    status = "ok"
+    if any(p.code in ("locate.item_missing", "form.no_answer_column", "locate.scope_unclear")
+           for p in problems):
+        status = "partial"
+    sub = {
+        "submission_id": sid, "path": book.path, "sheet": sheet.name, "sha256": book.sha256,
+        "form": located.mapping.form, "variant": located.variant,
+        "edition": located.mapping.edition, "facility_name": fields.get("facility_name", ""),
+        "vendor_name": fields.get("vendor_name", ""), "system_name": fields.get("system_name", ""),
+        "status": status, "facility_code": fields.get("facility_code", ""),
+        "respondent": fields.get("respondent", ""), "confidence": located.confidence,
+        "mapping": located.mapping.key, "file_modified": book.modified,
+    }
+    return sub, answers, [p.row() for p in problems]
+
+
+def _answer_row(sid: str, sheet: str, located: Located, s: Slot) -> dict[str, Any]:
+    it = located.mapping.item(s.item_id)
+    answer = s.decoded.answer
+    return {
+        "submission_id": sid, "item_id": s.item_id, "scope": s.scope, "round": s.round,
+        "answer": answer, "checked_on": iso(s.checked.value), "target_on": iso(s.target.value),
+        "completed_on": "", "source": s.decoded.source, "raw": s.raw, "sheet": sheet,
+        "cell": s.cell, "ref": it.ref, "date_cell": s.date_cell, "raw_date": s.raw_date,
+        "target_cell": s.target_cell, "raw_target": s.raw_target,
+    }
+
+
+def _missing_rows(sid: str, sheet: str, located: Located, slots: list[Slot]) -> list[dict[str, Any]]:
+    """Every expected (item, scope, round) gets a row, blank when it was not found."""
+    have = {(s.item_id, s.scope, s.round) for s in slots}
+    rounds = located.columns.rounds or [1]
+    rows = []
+    for item_id, scope in located.mapping.expected_rows(located.variant):
+        for rnd in rounds:
+            if (item_id, scope, rnd) not in have:
+                rows.append({"submission_id": sid, "item_id": item_id, "scope": scope,
+                             "round": rnd, "answer": BLANK, "checked_on": "", "target_on": "",
+                             "completed_on": "", "source": "missing", "raw": "", "sheet": sheet,
+                             "cell": "", "ref": located.mapping.item(item_id).ref})
+    return rows
+
+
+def apply_marks(located: Located, slots: list[Slot]) -> None:
+    """Drawn ellipses, ○ text boxes and check boxes decide slots the cells left open."""
+    sheet = located.sheet
+    book = sheet.book
+    if book is None or book.kind != "xlsx" or sheet.part is None:
+        return
+    try:
+        from . import drawings
+    except ImportError:
+        return
+    zf = book.zip
+    if zf is None or not drawings.sheet_has_drawings(zf, sheet.part):
+        return
+    open_slots = [s for s in slots if s.decoded.answer == BLANK and not s.decoded.reason]
+    if not open_slots:
+        return
+    asks = [drawings.AnswerSlot(key=n, cells=s.answer_cells, roles=s.roles,
+                                texts=tuple(str(sheet.value(r, c)) for r, c in s.answer_cells))
+            for n, s in enumerate(open_slots)]
+    readings, _stray = drawings.read_slots(zf, sheet.part, asks, sheet.merged)
+    for n, reading in readings.items():
+        s = open_slots[n]
+        if reading.answer is None:
+            s.decoded = Decoded(BLANK, reading.source, reading.detail or "印の位置から回答を確定できません")
+        else:
+            s.decoded = Decoded(reading.answer, reading.source)
+
+
+# --------------------------------------------------------------------------------------------
+# many files
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files and folders (recursively) -> sorted file paths; hidden files skipped."""
+    out: list[str] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    out.append(str(f))
+        else:
+            out.append(str(p))
+    return out
+
+
+def to_result(parts: Iterable[FileRows]) -> Result:
+    subs: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for part in parts:
+        subs.extend(part.submissions)
+        answers.extend(part.answers)
+        problems.extend(part.problems)
+    return Result(frame("submissions", subs), frame("answers", answers), frame("problems", problems))
+
+
+def read(path: str | os.PathLike[str], *, mappings: str | None = None,
+         passwords: list[str] | None = None) -> Result:
+    """Read one workbook into the three tables."""
+    return to_result([read_file(path, load_catalogue(mappings), passwords)])
+
+
+def read_many(paths: Iterable[str | os.PathLike[str]], *, mappings: str | None = None,
+              passwords: list[str] | None = None,
+              progress: Callable[[str], None] | None = None) -> Result:
+    """Read many files and folders into the three tables (one bad file never stops the batch)."""
+    catalogue = load_catalogue(mappings)
+    parts = []
+    for f in expand_inputs(paths):
+        parts.append(read_file(f, catalogue, passwords))
+        if progress:
+            progress(f)
+    return to_result(parts)
+
+
+__all__ = ["Result", "FileRows", "read", "read_many", "read_file", "expand_inputs", "address"]

@@ -1,0 +1,241 @@
+"""Recognition: which form, variant and edition a sheet is, and how sure we are.
+
+Sheet names mean nothing (``Sheet1``, ``回答``, even a wrong ``…確認用``): only what is printed
+in the sheet counts. Evidence, strongest first:
+- the edition printed in the title area (``令和6年度版``);
+- the set of items found and how many device rows each has (R5 vs R6), and the numbering
+  style (``2-(4)`` vs ``2-④``);
+- the variant label (``事業者確認用``…) and the wording of items that differ per variant;
+- as a last resort for R7 vs R8, whose item lists are identical in our sources, the fiscal year
+  of the dates written in the answers (reported as uncertain).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .locate import RowHit, Scan
+from .mappings import Catalogue, FormMapping
+from .normalize import parse_date
+from .text import norm
+
+_CIRCLED = set("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")
+_PAREN_REF = re.compile(r"[0-9]\s*[-－‐]\s*[(（][0-9]{1,2}[)）]|^[(（][0-9]{1,2}[)）]")
+
+
+@dataclass
+class Recognition:
+    mapping: FormMapping
+    variant: str
+    confidence: float
+    notes: list[tuple[str, str]]  # (problem code, detail)
+    title: str
+
+
+def title_area(scan: Scan, first_item_row: int) -> list[tuple[int, int, str, str]]:
+    """Cells above the item table: (row, col, norm, raw)."""
+    return [(r, c, t, scan.raw[(r, c)]) for (r, c), t in scan.text.items() if r < first_item_row]
+
+
+def _numbering(scan: Scan, hits: list[RowHit], ref_col: int | None) -> str:
+    circled = paren = 0
+    for h in hits:
+        texts = [h.raw_text[:8], h.ref_text]
+        if ref_col is not None:
+            texts.append(scan.raw.get((h.row, ref_col), ""))
+        for c in range(0, h.col):
+            texts.append(scan.raw.get((h.row, c), ""))
+        joined = " ".join(texts)
+        if any(ch in _CIRCLED for ch in joined):
+            circled += 1
+        elif _PAREN_REF.search(joined):
+            paren += 1
+    if circled > paren:
+        return "circled"
+    if paren > circled:
+        return "paren"
+    return ""
+
+
+def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]]) -> float:
+    """Edition markers printed above the table: ``令和6年度版`` strongly, ``令和6年度`` in the
+    title cell strongly, elsewhere weakly (R5 prints ``令和6年度中`` targets)."""
+    score = 0.0
+    for _r, _c, t, _raw in area:
+        for marker in m.markers:
+            mk = norm(marker)
+            if mk.endswith("版") and mk in t or mk in t and "チェックリスト" in t:
+                score = max(score, 4.0)
+            elif mk in t and not re.search(re.escape(mk) + r"中", t):
+                score = max(score, 1.0)
+        era_year = m.fiscal_year
+        if f"{era_year}年度版" in t or f"fy{era_year}" in t:
+            score = max(score, 4.0)
+    return score
+
+
+def _set_score(m: FormMapping, variant: str, found: Counter) -> float:
+    expected = Counter({it.id: len(it.scopes) for it in m.items_for(variant)})
+    if not expected:
+        return 0.0
+    inter = sum(min(found[k], v) for k, v in expected.items())
+    union = sum(max(found[k], expected[k]) for k in set(found) | set(expected))
+    return inter / union if union else 0.0
+
+
+def _variant_evidence(scan: Scan, hits: list[RowHit], catalogue: Catalogue,
+                      area: list[tuple[int, int, str, str]]) -> tuple[Counter, str, bool]:
+    """Votes per variant, the printed title, and whether the R8 merged facility label is used."""
+    votes: Counter = Counter()
+    title = ""
+    merged_label = False
+    for _r, _c, t, raw in area:
+        if "チェックリスト" in t and len(t) < 80 and not title:
+            title = raw.strip()
+    for (_r, _c), t in scan.text.items():
+        if len(t) > 40:
+            continue
+        if "医療機関・薬局確認用" in t or "医療機関・薬局における" in t:
+            merged_label = True
+        elif "事業者確認用" in t:
+            votes["vendor"] += 3
+        elif "薬局確認用" in t:
+            votes["pharmacy"] += 3
+        elif "医療機関確認用" in t or "医療機関等確認用" in t:
+            votes["hospital"] += 3
+    tn = norm(title)
+    if "薬局における" in tn and "医療機関・薬局" not in tn:
+        votes["pharmacy"] += 2
+    if "医療機関・薬局" in tn:
+        merged_label = True
+    # item wording that differs per variant
+    items = {}
+    for m in catalogue.editions("checklist"):
+        for it in m.items:
+            items.setdefault(it.id, it)
+    for h in hits:
+        it = items.get(h.item_id)
+        if it is None:
+            continue
+        body = norm(h.raw_text)
+        if "vendor" not in it.variants:
+            votes["facility"] += 1  # has_system, backup_recovery, bcp: never on a vendor form
+        if "vendor" in it.texts:
+            v = fuzz.partial_ratio(norm(it.texts["vendor"]), body)
+            f = fuzz.partial_ratio(norm(it.text), body)
+            if v > f + 5:
+                votes["vendor"] += 2
+            elif f > v + 5:
+                votes["facility"] += 1
+        if "pharmacy" in it.texts:
+            p = fuzz.partial_ratio(norm(it.texts["pharmacy"]), body)
+            f = fuzz.partial_ratio(norm(it.text), body)
+            if p > f + 3:
+                votes["pharmacy"] += 2
+            elif f > p + 3:
+                votes["hospital"] += 1
+    return votes, title, merged_label
+
+
+def _decide_variant(votes: Counter, merged_label: bool, fields: dict) -> tuple[str, bool]:
+    """(variant, certain)."""
+    vendor = votes["vendor"]
+    facility = votes["facility"] + votes["hospital"] + votes["pharmacy"]
+    if vendor and vendor >= facility:
+        return "vendor", facility == 0 or vendor >= 2 * facility
+    if votes["pharmacy"] > votes["hospital"]:
+        return "pharmacy", votes["hospital"] == 0
+    if merged_label or not (votes["hospital"] or votes["pharmacy"]):
+        # R8 prints one facility form: a pharmacy's copy when the name label names only a
+        # pharmacy or the facility's name contains 薬局
+        f = fields.get("facility_name")
+        if f is not None:
+            label = norm(f.label)
+            if label.startswith("薬局") or "薬局" in norm(f.value):
+                return "pharmacy", True
+        if vendor == 0 and "vendor_name" in fields and votes["facility"] == 0:
+            return "vendor", False
+        return "hospital", bool(merged_label or votes["facility"])
+    return "hospital", votes["pharmacy"] == 0
+
+
+def _date_years(scan: Scan, hits: list[RowHit]) -> Counter:
+    """Fiscal years of dates written on item rows (a weak cue for R7 vs R8)."""
+    years: Counter = Counter()
+    rows = {h.row for h in hits}
+    for r in rows:
+        for c in range(scan.sheet.ncols):
+            v = scan.sheet.value(r, c)
+            d = None
+            if isinstance(v, (dt.date, dt.datetime)):
+                d = v if isinstance(v, dt.date) else v.date()
+            elif isinstance(v, str) and re.search(r"[0-9]{4}[/.年-]|令和|r[0-9]", norm(v)):
+                got = parse_date(norm(v), None)
+                d = got.value
+            if d is not None:
+                years[d.year if d.month >= 4 else d.year - 1] += 1
+    return years
+
+
+def recognise(scan: Scan, hits: list[RowHit], catalogue: Catalogue, fields: dict,
+              ref_col: int | None) -> Recognition | None:
+    """Pick the edition and variant of a checklist sheet, with a confidence in 0..1."""
+    editions = catalogue.editions("checklist")
+    if not editions or not hits:
+        return None
+    first = min(h.row for h in hits)
+    area = title_area(scan, first)
+    votes, title, merged_label = _variant_evidence(scan, hits, catalogue, area)
+    variant, variant_certain = _decide_variant(votes, merged_label, fields)
+    numbering = _numbering(scan, hits, ref_col)
+    found = Counter(h.item_id for h in hits)
+    scored = []
+    for m in editions:
+        v = variant if variant in m.variants else next(iter(m.variants))
+        s = 10.0 * _set_score(m, v, found)
+        if numbering and m.numbering == numbering:
+            s += 2.0
+        s += _marker_score(m, area)
+        r8_labels = "医療機関・薬局確認用" in " ".join(
+            lab for var in m.variants.values() for lab in var.labels)
+        if title and not merged_label and r8_labels and "医療機関・薬局" not in norm(title):
+            s -= 1.0  # a printed title without the merged R8 wording is an older edition
+        if merged_label:
+            s += 3.0 if "医療機関・薬局確認用" in " ".join(
+                lab for var in m.variants.values() for lab in var.labels) else -1.0
+        scored.append((s, m.fiscal_year, m))
+    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    best_s, _, best = scored[0]
+    second_s = scored[1][0] if len(scored) > 1 else 0.0
+    notes: list[tuple[str, str]] = []
+    gap = best_s - second_s
+    if gap < 0.5 and len(scored) > 1:
+        tied = [m for s, _, m in scored if best_s - s < 0.5]
+        years = _date_years(scan, hits)
+        by_year = [m for m in tied if years.get(m.fiscal_year)]
+        if by_year:
+            best = max(by_year, key=lambda m: years[m.fiscal_year])
+            how = "記入された日付の年度"
+        else:
+            best = max(tied, key=lambda m: m.fiscal_year)
+            how = "最新の年度版"
+        names = "・".join(m.edition for m in tied)
+        notes.append(("form.edition_uncertain", f"{best.edition}（{names} の区別がつかないため{how}から判断）"))
+        confidence = 0.5
+    else:
+        confidence = min(1.0, 0.6 + gap / 10.0)
+    if not variant_certain:
+        notes.append(("form.variant_uncertain", _VARIANT_JA[variant]))
+        confidence = min(confidence, 0.6)
+    if variant not in best.variants:
+        variant = next(iter(best.variants))
+    return Recognition(best, variant, round(confidence, 2), notes, title)
+
+
+_VARIANT_JA = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
+               "joint": "共同"}
