@@ -21,6 +21,7 @@ Nothing here raises on a bad file: a broken or oversized part is skipped and nam
 from __future__ import annotations
 
 import bisect
+import contextlib
 import math
 import posixpath
 import re
@@ -401,10 +402,8 @@ def _load_styles(zf: zipfile.ZipFile) -> _Styles:
         styles = _Styles(_mdw(name0, size0), size0, tuple(xfs))
     except Exception:
         pass  # no or broken styles: Excel's defaults are the best estimate
-    try:
+    with contextlib.suppress(TypeError):  # a ZipFile subclass without weakref support
         _styles_cache[zf] = styles
-    except TypeError:
-        pass
     return styles
 
 
