@@ -14,6 +14,7 @@ from . import problems as P
 from .locate import Located
 from .normalize import BLANK, NO, YES, Slot
 from .read import address
+from .text import norm
 
 DATE_REQUIRED_FROM = 2024  # R6 (FY2024): 立入検査 checks every 1回目 date
 
@@ -56,6 +57,7 @@ def check_structure(located: Located, ctx: Context) -> list[P.Problem]:
         out.append(P.make("locate.unknown_row", cell=address(r, c), detail=_short(text), **base))
     for r, c, text in located.uncertain_rows:
         out.append(P.make("locate.item_uncertain", cell=address(r, c), detail=_short(text), **base))
+    out.extend(_stray_answers(located, base))
     if "facility_name" not in located.fields:
         out.append(P.make("locate.facility_missing", **base))
     if located.variant == "vendor" and "vendor_name" not in located.fields:
@@ -90,11 +92,10 @@ def check_answers(located: Located, slots: list[Slot], ctx: Context) -> list[P.P
         d = s.decoded
         if d.reason:
             out.append(P.make("answer.unreadable", cell=s.cell, raw=_short(s.raw), detail=d.reason, **kw))
+        elif d.answer == BLANK and s.checked.value is not None:
+            out.append(P.make("answer.date_without_answer", cell=s.cell, **kw))
         elif d.answer == BLANK and s.round == 1 and not (is_gated and s.item_id not in gate_ids):
-            if s.checked.value is not None:
-                out.append(P.make("answer.date_without_answer", cell=s.cell, **kw))
-            else:
-                out.append(P.make("answer.blank", cell=s.cell, **kw))
+            out.append(P.make("answer.blank", cell=s.cell, **kw))
         if not s.checked.ok:
             out.append(P.make("answer.date_unreadable", cell=s.date_cell or s.cell,
                               raw=_short(s.raw_date), **kw))
@@ -124,3 +125,28 @@ def _check_target(s: Slot, due_fy: int, kw: dict) -> list[P.Problem]:
 
 def _plausible(d: dt.date, fy: int) -> bool:
     return dt.date(fy - 1, 4, 1) <= d <= dt.date(fy + 2, 3, 31)
+
+
+_ANSWER_TOKENS = {"はい", "いいえ", "○", "〇", "◯", "●", "×", "✕", "✓", "✔", "☑", "レ", "yes", "no"}
+
+
+def _stray_answers(located: Located, base: dict) -> list[P.Problem]:
+    """An answer-like mark on an item row outside every column we read: a layout we did not
+    understand. Reported so it can never be silently dropped."""
+    cols = located.columns
+    known = set(cols.answer.values()) | set(cols.yes.values()) | set(cols.no.values()) | \
+        set(cols.date.values()) | set(cols.target.values()) | {cols.scope, cols.ref}
+    sheet = located.sheet
+    out = []
+    for h in located.rows:
+        for c in range(sheet.ncols):
+            if c in known or c == h.col:
+                continue
+            r0, c0 = sheet.merged_origin(h.row, c)
+            if c0 in known or c0 == h.col:
+                continue
+            v = sheet.value(r0, c0)
+            if isinstance(v, str) and norm(v) in _ANSWER_TOKENS:
+                out.append(P.make("locate.stray_answer", cell=address(r0, c0), item_id=h.item_id,
+                                  scope=h.scope, raw=v, **base))
+    return out

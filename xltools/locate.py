@@ -361,6 +361,10 @@ def classify_header(path: list[str], words: Words) -> tuple[str, int]:
     joined = "|".join(path)
     rnd = 2 if _has(h.get("round2", ()), joined) else (1 if _has(h.get("round1", ()), joined) else 0)
     last = path[-1] if path else ""
+    core = last
+    for w in (*h.get("round1", ()), *h.get("round2", ())):
+        core = core.replace(w, "")
+    core = core.strip("()[]【】:-_ ") or last
     if _has(h.get("target", ()), last):
         return "target", rnd
     if _has(h.get("date", ()), last) and not _has(("はい", "いいえ"), last):
@@ -373,9 +377,9 @@ def classify_header(path: list[str], words: Words) -> tuple[str, int]:
         return "scope", rnd
     if _has(h.get("remarks", ()), last):
         return "remarks", rnd
-    if any(last == w for w in h.get("yes_column", ())):
+    if any(core == w for w in h.get("yes_column", ())):
         return "yes", rnd
-    if any(last == w for w in h.get("no_column", ())):
+    if any(core == w for w in h.get("no_column", ())):
         return "no", rnd
     if _has(h.get("answer", ()), last) or (rnd and _has(h.get("answer", ()), joined)):
         return "answer", rnd

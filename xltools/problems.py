@@ -76,6 +76,8 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
        "シート「{sheet}」の {cell} の行「{detail}」がどの項目か確定できないため、読み取りませんでした。"),
     _k("locate.scope_unclear", WARNING, "対象機器が判別できません",
        "シート「{sheet}」の {cell} の項目 {ref} がサーバ・端末PC・ネットワーク機器のどれについての行か判別できません。"),
+    _k("locate.stray_answer", WARNING, "回答欄の外に回答らしい記入があります",
+       "シート「{sheet}」の {cell} に「{raw}」とありますが、回答欄として読んだ列の外です。様式の列がずれていないか確認してください。"),
     _k("locate.facility_missing", WARNING, "医療機関名がありません",
        "シート「{sheet}」に医療機関名（施設名）の記入が見つかりません。"),
     _k("locate.vendor_missing", WARNING, "事業者名がありません",

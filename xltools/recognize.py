@@ -197,44 +197,62 @@ def recognise(scan: Scan, hits: list[RowHit], catalogue: Catalogue, fields: dict
     scored = []
     for m in editions:
         v = variant if variant in m.variants else next(iter(m.variants))
-        s = 10.0 * _set_score(m, v, found)
+        strong = 10.0 * _set_score(m, v, found)
         if numbering and m.numbering == numbering:
-            s += 2.0
-        s += _marker_score(m, area)
+            strong += 2.0
+        marker = _marker_score(m, area)
+        strong += marker if marker >= 4.0 else 0.0
         r8_labels = "医療機関・薬局確認用" in " ".join(
             lab for var in m.variants.values() for lab in var.labels)
-        if title and not merged_label and r8_labels and "医療機関・薬局" not in norm(title):
-            s -= 1.0  # a printed title without the merged R8 wording is an older edition
         if merged_label:
-            s += 3.0 if "医療機関・薬局確認用" in " ".join(
-                lab for var in m.variants.values() for lab in var.labels) else -1.0
-        scored.append((s, m.fiscal_year, m))
-    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+            strong += 3.0 if r8_labels else -1.0
+        weak = marker if marker < 4.0 else 0.0
+        if title and not merged_label and r8_labels and "医療機関・薬局" not in norm(title):
+            weak -= 0.5  # a printed title without the merged R8 wording suggests an older one
+        scored.append((strong, weak, m))
+    scored.sort(key=lambda x: (x[0], x[1], x[2].fiscal_year), reverse=True)
     best_s, _, best = scored[0]
-    second_s = scored[1][0] if len(scored) > 1 else 0.0
     notes: list[tuple[str, str]] = []
-    gap = best_s - second_s
-    if gap < 0.5 and len(scored) > 1:
-        tied = [m for s, _, m in scored if best_s - s < 0.5]
-        years = _date_years(scan, hits)
-        by_year = [m for m in tied if years.get(m.fiscal_year)]
-        if by_year:
-            best = max(by_year, key=lambda m: years[m.fiscal_year])
-            how = "記入された日付の年度"
-        else:
-            best = max(tied, key=lambda m: m.fiscal_year)
-            how = "最新の年度版"
-        names = "・".join(m.edition for m in tied)
-        notes.append(("form.edition_uncertain", f"{best.edition}（{names} の区別がつかないため{how}から判断）"))
-        confidence = 0.5
+    tied = [(w, m) for s_, w, m in scored if best_s - s_ < 0.5]
+    if len(tied) == 1:
+        second = scored[1][0] if len(scored) > 1 else 0.0
+        confidence = min(1.0, 0.6 + (best_s - second) / 10.0)
     else:
-        confidence = min(1.0, 0.6 + gap / 10.0)
+        best, confidence, note = _break_tie(tied, scan, hits)
+        if note:
+            notes.append(("form.edition_uncertain", note))
     if not variant_certain:
         notes.append(("form.variant_uncertain", _VARIANT_JA[variant]))
         confidence = min(confidence, 0.6)
     if variant not in best.variants:
         variant = next(iter(best.variants))
     return Recognition(best, variant, round(confidence, 2), notes, title)
+
+
+def _break_tie(tied: list[tuple[float, FormMapping]], scan: Scan, hits: list[RowHit]
+               ) -> tuple[FormMapping, float, str]:
+    """Editions the printed evidence cannot tell apart (R7 and R8 ask the same items).
+
+    An edition year printed somewhere above the table decides quietly; otherwise the fiscal
+    year of the dates written, then the title's wording, then the newest edition decide, and
+    the choice is reported as uncertain.
+    """
+    names = "・".join(sorted(m.edition for _, m in tied))
+    best_weak = max(w for w, _ in tied)
+    if best_weak >= 1.0 and sum(1 for w, _ in tied if w == best_weak) == 1:
+        return next(m for w, m in tied if w == best_weak), 0.7, ""
+    years = _date_years(scan, hits)
+    by_year = [m for _, m in tied if years.get(m.fiscal_year)]
+    if by_year:
+        best = max(by_year, key=lambda m: years[m.fiscal_year])
+        how = "記入された日付の年度"
+    elif best_weak > min(w for w, _ in tied):
+        best = next(m for w, m in tied if w == best_weak)
+        how = "表題の文言"
+    else:
+        best = max((m for _, m in tied), key=lambda m: m.fiscal_year)
+        how = "最新の年度版であること"
+    return best, 0.5, f"{best.edition}（{names} の区別がつかないため{how}から判断）"
 
 
 _VARIANT_JA = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
