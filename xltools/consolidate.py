@@ -821,7 +821,7 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
     latest = _latest_items(items)
     if rules is None:
         rules = crosscheck.load_rules(known_items=set(items["item_id"]) if not items.empty else None)
-    group_col = _group_column(roster, group_by)
+    group_col = group_column(roster, group_by)
 
     reg = _registry(roster)
     subs, probs = _identify(subs, reg)
@@ -854,7 +854,8 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
         items=latest, as_of=as_of_iso, group_by=group_col, has_roster=roster is not None)
 
 
-def _group_column(roster: pd.DataFrame | None, group_by: str | None) -> str | None:
+def group_column(roster: pd.DataFrame | None, group_by: str | None) -> str | None:
+    """The facility column ``group_by`` names (raises :class:`ConsolidateError` if none)."""
     if not group_by:
         return None
     try:
