@@ -20,12 +20,14 @@ Names written in forms and rosters differ in width, spaces, legal-form words (�
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -300,8 +302,9 @@ def _assign_headers(headers: list[str]) -> dict[str, int]:
 def _read_raw(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        engine = "openpyxl" if suffix in (".xlsx", ".xlsm") else "calamine"
         try:
-            return pd.read_excel(path, header=None, dtype=str, sheet_name=0)
+            return pd.read_excel(path, header=None, dtype=str, sheet_name=0, engine=engine)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a roster error
             raise RosterError(f"{path}: 名簿を読めません（{exc}）") from exc
     data = path.read_bytes()
@@ -310,9 +313,19 @@ def _read_raw(path: Path) -> pd.DataFrame:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           skip_blank_lines=True, sep=None, engine="python")
+        return _csv_frame(text)
     raise RosterError(f"{path}: 名簿の文字コードを判別できません。UTF-8 か Shift_JIS（CP932）で保存してください。")
+
+
+def _csv_frame(text: str) -> pd.DataFrame:
+    """CSV text as a frame of strings; rows may be ragged (title lines above the header)."""
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))  # blank lines kept: row numbers
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
 
 
 def load_roster(path: str | Path) -> pd.DataFrame:
@@ -345,6 +358,8 @@ def roster_frame(body: pd.DataFrame, headers: list[str], cols: dict[str, int],
         if not rec.get("name"):
             continue
         rec["kind"] = normalize_kind(rec.get("kind", ""))
+        if re.fullmatch(r"\d+\.0", rec.get("facility_code", "")):
+            rec["facility_code"] = rec["facility_code"][:-2]  # a code read as a number
         rec["row"] = first_row + n
         for i, h in enumerate(headers):
             h = str(h).strip()
