@@ -103,6 +103,13 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
        "項目 0（医療情報システムの導入）が「いいえ」のため、他の項目の未回答は確認不要として扱いました。"),
     _k("answer.date_out_of_range", WARNING, "日付が不自然です",
        "{cell} の日付 {detail} は様式の年度から大きく外れています。記入誤りがないか確認してください。"),
+    # --- mark: answers drawn as shapes / check boxes (xltools.drawings) --------------------
+    _k("mark.ambiguous", WARNING, "図形の印から回答を判別できません",
+       "シート「{sheet}」の {cell} の丸・チェックボックスから、はい・いいえのどちらか確定できません（{detail}）。未回答として扱いました。"),
+    _k("mark.stray", WARNING, "回答欄の外に印があります",
+       "シート「{sheet}」の {cell} に、回答欄ではない位置の印（{detail}）があります。回答欄の丸やチェックがずれていないか確認してください。"),
+    _k("mark.drawing_unreadable", WARNING, "図形を読めません",
+       "シート「{sheet}」の図形の一部を読めませんでした（{detail}）。図形の丸やチェックボックスで付けた回答が読み取れていない可能性があります。"),
 ]}
 
 
