@@ -251,7 +251,9 @@ def _zip_name(zf: zipfile.ZipFile, name: str) -> str | None:
     return None
 
 
-def _read_part(zf: zipfile.ZipFile, name: str, limit: int = MAX_PART_BYTES) -> bytes:
+def _read_part(zf: zipfile.ZipFile, name: str, limit: int | None = None) -> bytes:
+    if limit is None:
+        limit = MAX_PART_BYTES
     member = _zip_name(zf, name)
     if member is None:
         raise _PartError(f"{name} がありません")
@@ -903,7 +905,8 @@ def _prst_is_mark(prst: str) -> bool:
     if prst in _NOT_MARK_PRST:
         return False
     low = prst.lower()
-    return not ("arrow" in low or "callout" in low or "connector" in low)
+    # flowChartConnector is a circle; the real connectors are listed in _NOT_MARK_PRST
+    return not ("arrow" in low or "callout" in low)
 
 
 def _is_mark_text(text: str) -> bool:
@@ -1434,7 +1437,10 @@ def read_slots(zf: zipfile.ZipFile, sheet_part: str, slots: list[AnswerSlot],
 class _SlotCell:
     slot: int
     idx: int
-    box: Box
+    box: Box  # the cell (or its merge), widened to text that overflows it
+    cell: Box
+    words: dict[str, Box]
+    size: float
 
 
 def decide_slots(lay: SheetLayout, marks: list[Mark], slots: list[AnswerSlot]) -> \
@@ -1444,7 +1450,19 @@ def decide_slots(lay: SheetLayout, marks: list[Mark], slots: list[AnswerSlot]) -
     by_row: dict[int, list[_SlotCell]] = {}
     for si, slot in enumerate(slots):
         for ci, (r, c) in enumerate(slot.cells):
-            sc = _SlotCell(si, ci, lay.cell_box(r, c))
+            cell = lay.cell_box(r, c)
+            role = slot.roles[ci] if ci < len(slot.roles) else "both"
+            words: dict[str, Box] = {}
+            size = lay.styles.default_size
+            box = cell
+            if role == "both":
+                xf = lay.styles.xf(lay.style_index(*lay.merge_of(r, c)[:2]))
+                size = xf.font_size
+                words = layout_words(cell, slot.texts[ci] if ci < len(slot.texts) else "", xf)
+                if words:  # text overflowing into empty neighbours is still circled there
+                    box = Box(min(cell.x0, *(b.x0 - 2 for b in words.values())), cell.y0,
+                              max(cell.x1, *(b.x1 + 2 for b in words.values())), cell.y1)
+            sc = _SlotCell(si, ci, box, cell, words, size)
             cells.append(sc)
             r0, _, r1, _ = lay.merge_of(r, c)
             for rr in range(r0, min(r1, r0 + 256) + 1):
@@ -1483,17 +1501,12 @@ def decide_slots(lay: SheetLayout, marks: list[Mark], slots: list[AnswerSlot]) -
             verdict: tuple[str | None, str] = (None, MIXED)
         elif role in ("yes", "no"):
             verdict = (role, "")
+        elif m.kind == "checkbox":
+            verdict = _decide_checkbox(m, sc.words, sc.size)
+        elif m.kind == "textbox" and _label_answer(m.text):
+            verdict = (_label_answer(m.text), "")
         else:
-            r, c = slot.cells[sc.idx]
-            text = slot.texts[sc.idx] if sc.idx < len(slot.texts) else ""
-            xf = lay.styles.xf(lay.style_index(*lay.merge_of(r, c)[:2]))
-            words = layout_words(sc.box, text, xf)
-            if m.kind == "checkbox":
-                verdict = _decide_checkbox(m, words, xf.font_size)
-            elif m.kind == "textbox" and _label_answer(m.text):
-                verdict = (_label_answer(m.text), "")
-            else:
-                verdict = _decide_word(m, words, xf.font_size)
+            verdict = _decide_word(m, sc.words, sc.size)
         per_slot.setdefault(sc.slot, []).append((m, verdict[0], verdict[1]))
     result: dict[object, MarkReading] = {}
     for si, items in per_slot.items():
