@@ -102,11 +102,11 @@ def decode_text(value: Any, vocab: Vocabulary) -> Decoded:
         return Decoded(NO, "text")
     if t in vocab.na:
         return Decoded(NA, "text")
-    if t in vocab.unanswered or _only_both_words(t):
-        return Decoded(BLANK, "empty")
     marked = _marked_word(t, vocab)
     if marked is not None:
         return marked
+    if t in vocab.unanswered or _only_both_words(t):
+        return Decoded(BLANK, "empty")
     return Decoded(BLANK, "text", "はい・いいえ以外の記入です")
 
 

@@ -144,7 +144,8 @@ def make_answers(m: FormMapping, spec: Spec, rng: random.Random) -> tuple[Filled
                 truth[(item_id, scope, 2)] = ("blank", "", "")
                 continue
             x = rng.random()
-            answer = "blank" if x < spec.p_blank else ("no" if x < spec.p_blank + spec.p_no else "yes")
+            p_no = 0.03 if item.gate else spec.p_no  # nearly every facility runs a system
+            answer = "blank" if x < spec.p_blank else ("no" if x < spec.p_blank + p_no else "yes")
             checked = dt.date(fy, rng.randint(5, 12), rng.randint(1, 28)) if answer != "blank" else None
             if rnd == 2 and checked:
                 checked = dt.date(fy + 1, rng.randint(1, 3), rng.randint(1, 28))

@@ -1,0 +1,106 @@
+"""Regenerate workbooks/: blank templates for every edition x variant, and sample submissions.
+
+The samples are what the README demo and the tests read: facilities and the vendors that answer
+for them, every answer encoding and date spelling, several layouts, one workbook holding a
+vendor's answers for several facilities behind a cover sheet, an .xls and an .ods copy (when
+LibreOffice is installed), and one broken file. Deterministic: the same files every run.
+
+    python scripts/make_samples.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from xltools.synth import Spec, write_workbook
+from xltools.template import Layout, write_template
+
+ROOT = Path(__file__).resolve().parent.parent / "workbooks"
+
+
+def templates() -> None:
+    out = ROOT / "templates"
+    out.mkdir(parents=True, exist_ok=True)
+    names = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用"}
+    for edition in ("R5", "R6", "R7", "R8"):
+        for variant, ja in names.items():
+            write_template(out / f"{edition}_{ja}.xlsx", "checklist", edition, variant)
+
+
+SAMPLES: list[tuple[str, list[Spec], bool]] = [
+    ("01_R6_さくら総合病院_記入.xlsx", [Spec("R6", "hospital", Layout(), "typed", "paren", seed=1,
+                                         facility_name="さくら総合病院", sheet_name="医療機関確認用")], False),
+    ("02_R6_さくら総合病院_電子カルテ事業者.xlsx", [Spec("R6", "vendor", Layout(fields_style="colon"), "marks",
+                                               "md", seed=2, facility_name="さくら総合病院",
+                                               vendor_name="日本電子カルテ株式会社",
+                                               system_name="電子カルテシステム", sheet_name="回答")], False),
+    ("03_R7_ひかり記念病院_取消線.xlsx", [Spec("R7", "hospital", Layout(header_rows=1), "strike", "era",
+                                         seed=3, facility_name="ひかり記念病院", sheet_name="Sheet1")], False),
+    ("04_R7_ひかり記念病院_レセコン事業者.xlsx", [Spec("R7", "vendor", Layout(start_row=2, start_col=1),
+                                              "bracket", "era_short", seed=4, facility_name="ひかり記念病院",
+                                              vendor_name="(株)レセプトワークス",
+                                              system_name="レセプトコンピュータ")], False),
+    ("05_R8_みなと薬局_選択.xlsx", [Spec("R8", "pharmacy", Layout(), "dropdown", "excel", seed=5,
+                                     facility_name="みなと薬局 本町店",
+                                     sheet_name="医療機関・薬局確認用")], False),
+    ("06_R8_若草病院_はいいいえ列.xlsx", [Spec("R8", "hospital", Layout(split_yes_no=True, fields_at="bottom"),
+                                         "split", "slash", seed=6,
+                                         facility_name="社会医療法人 若草会 若草病院")], False),
+    ("07_R5_たんぽぽ内科医院_語を残す.xlsx", [Spec("R5", "hospital", Layout(title="", blank_rows_between=4),
+                                           "deleted", "paren", seed=7, facility_name="たんぽぽ内科医院",
+                                           sheet_name="チェックリスト")], False),
+    ("08_R8_ネットケア_複数施設.xlsx", [
+        Spec("R8", "vendor", Layout(), "typed", "kanji", seed=8, facility_name="さくら総合病院",
+             vendor_name="ネットケア株式会社", system_name="院内ネットワーク", sheet_name="さくら総合病院"),
+        Spec("R8", "vendor", Layout(), "typed", "kanji", seed=9, facility_name="社会医療法人 若草会 若草病院",
+             vendor_name="ネットケア株式会社", system_name="院内ネットワーク", sheet_name="若草病院"),
+    ], True),
+    ("09_R8_若草病院_電子カルテ事業者.xlsx", [Spec("R8", "vendor", Layout(header_rows=1, ref_in_text=True),
+                                             "mixed", "fullwidth", seed=10,
+                                             facility_name="若草病院", vendor_name="日本電子カルテ株式会社",
+                                             system_name="電子カルテシステム")], False),
+    ("10_R6_つばさ調剤薬局_見出し列.xlsx", [Spec("R6", "pharmacy", Layout(scope_style="column", fields_style="below"),
+                                           "yesno_en", "serial", seed=11, facility_name="つばさ調剤薬局",
+                                           sheet_name="薬局")], False),
+]
+
+
+def samples() -> None:
+    out = ROOT / "samples"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name, specs, cover in SAMPLES:
+        write_workbook(out / name, specs, cover=cover)
+    (out / "99_壊れたファイル.xlsx").write_bytes(b"PK\x03\x04 this zip was cut off in transit")
+    _office_copies(out)
+
+
+def _office_copies(out: Path) -> None:
+    """An .xls and an .ods copy, as old PCs and LibreOffice users send them."""
+    soffice = shutil.which("soffice")
+    if not soffice:
+        print("soffice not found: no .xls/.ods samples", file=sys.stderr)
+        return
+    src = ROOT / "samples" / "03_R7_ひかり記念病院_取消線.xlsx"
+    spec = Spec("R6", "hospital", replace(Layout(), header_rows=1), "typed", "slash", seed=12,
+                facility_name="北斗メディカルセンター")
+    tmp = out / "_tmp"
+    tmp.mkdir()
+    write_workbook(tmp / "11_R6_北斗メディカルセンター_旧形式.xlsx", [spec])
+    for fmt, source in (("xls", tmp / "11_R6_北斗メディカルセンター_旧形式.xlsx"), ("ods", src)):
+        subprocess.run([soffice, "--headless", "--convert-to", fmt, "--outdir", str(tmp), str(source)],
+                       check=True, capture_output=True, timeout=120)
+    shutil.move(str(tmp / "11_R6_北斗メディカルセンター_旧形式.xls"), out / "11_R6_北斗メディカルセンター_旧形式.xls")
+    shutil.move(str(tmp / "03_R7_ひかり記念病院_取消線.ods"), out / "12_R7_ひかり記念病院_LibreOffice.ods")
+    shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    templates()
+    samples()
+    print(f"wrote {ROOT}")

@@ -1,0 +1,220 @@
+"""The reader end to end on generated, real-shaped workbooks: editions, variants, layouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from xltools import api, synth
+from xltools.evaluate import score
+from xltools.mappings import load_catalogue
+from xltools.synth import Spec
+from xltools.template import Layout
+
+EDITIONS = ("R5", "R6", "R7", "R8")
+VARIANTS = ("hospital", "pharmacy", "vendor")
+
+CAT = load_catalogue()
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_blank_template_is_recognised_with_every_item(templates_dir: Path, edition: str, variant: str) -> None:
+    res = api.read(templates_dir / f"{edition}_{variant}.xlsx")
+    assert len(res.submissions) == 1
+    sub = res.submissions.iloc[0]
+    assert (sub.form, sub.edition, sub.variant) == ("checklist", edition, variant)
+    m = CAT.get("checklist", edition)
+    expected = {(i, s) for i, s in m.expected_rows(variant)}
+    got = set(zip(res.answers.item_id, res.answers.scope))
+    assert got == expected
+    assert set(res.answers.answer) == {"blank"}
+    assert "locate.item_missing" not in set(res.problems.code)
+    # every expected row yields a round-1 and a round-2 row, each with its cell
+    assert len(res.answers) == 2 * len(expected)
+    assert (res.answers.cell != "").all()
+
+
+def _one(tmp_path: Path, spec: Spec, name: str = "x.xlsx") -> tuple[api.Result, synth.Truth]:
+    truth = synth.write_workbook(tmp_path / name, [spec])[0]
+    return api.read(tmp_path / name), truth
+
+
+def _assert_exact(res: api.Result, truth: synth.Truth) -> None:
+    s = score([truth], res.submissions, res.answers, res.problems)
+    assert s.silent == 0, s.silent_examples
+    assert s.exact == s.total, (s.line(), res.problems[["code", "cell", "message"]].to_string())
+    assert s.sheets_right == 1
+
+
+LAYOUTS = {
+    "official": Layout(),
+    "one_header_row": Layout(header_rows=1),
+    "columns_moved": Layout(columns=("item", "ref", "target", "answer2", "answer1", "remarks"),
+                            answer_date_same_cell=True),
+    "date_columns_moved": Layout(columns=("ref", "item", "date1", "answer1", "target", "answer2", "date2"),
+                                 answer_date_same_cell=False),
+    "rows_inserted": Layout(blank_rows_between=2, note_rows=True),
+    "offset_table": Layout(start_row=5, start_col=2),
+    "no_title_no_sections": Layout(title="", sections=False, label=""),
+    "fields_colon_bottom": Layout(fields_style="colon", fields_at="bottom"),
+    "fields_below": Layout(fields_style="below"),
+    "ref_in_text": Layout(ref_in_text=True),
+    "separate_date_columns": Layout(answer_date_same_cell=False),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("edition", ["R6", "R7"])
+def test_layouts(tmp_path: Path, layout: str, edition: str) -> None:
+    spec = Spec(edition, "hospital", LAYOUTS[layout], "typed", "slash", seed=3,
+                facility_name="さくら総合病院")
+    res, truth = _one(tmp_path, spec)
+    _assert_exact(res, truth)
+    assert res.submissions.iloc[0].facility_name == "さくら総合病院"
+
+
+@pytest.mark.parametrize("style", ["typed", "marks", "deleted", "strike", "bracket", "dropdown",
+                                   "yesno_en", "mixed"])
+def test_answer_encodings(tmp_path: Path, style: str) -> None:
+    spec = Spec("R6", "vendor", Layout(), style, "paren", seed=5, facility_name="ひかり記念病院",
+                vendor_name="株式会社メディシステム", system_name="電子カルテシステム")
+    res, truth = _one(tmp_path, spec)
+    _assert_exact(res, truth)
+    sources = set(res.answers.source)
+    expected_source = {"strike": "strike", "dropdown": "dropdown", "bracket": "mark"}.get(style)
+    if expected_source:
+        assert expected_source in sources
+    sub = res.submissions.iloc[0]
+    assert (sub.vendor_name, sub.system_name) == ("株式会社メディシステム", "電子カルテシステム")
+
+
+def test_split_yes_no_columns(tmp_path: Path) -> None:
+    spec = Spec("R8", "hospital", Layout(split_yes_no=True, answer_date_same_cell=False), "split",
+                "excel", seed=6, facility_name="若草病院")
+    res, truth = _one(tmp_path, spec)
+    _assert_exact(res, truth)
+    assert "columns" in set(res.answers.source)
+
+
+@pytest.mark.parametrize("date_style", synth.DATE_STYLES)
+def test_date_spellings(tmp_path: Path, date_style: str) -> None:
+    spec = Spec("R7", "hospital", Layout(answer_date_same_cell=False), "typed", date_style, seed=8,
+                p_no=0.4, facility_name="たんぽぽ内科医院")
+    res, truth = _one(tmp_path, spec)
+    _assert_exact(res, truth)
+    assert (res.answers.target_on != "").any()
+
+
+def test_scope_from_headings_column_and_label(tmp_path: Path) -> None:
+    for n, (edition, layout) in enumerate([("R6", Layout()), ("R6", Layout(scope_style="column")),
+                                           ("R7", Layout())]):
+        res, truth = _one(tmp_path, Spec(edition, "pharmacy", layout, "typed", "slash", seed=n,
+                                         facility_name="みなと薬局"), f"s{n}.xlsx")
+        _assert_exact(res, truth)
+    r7 = res.answers
+    assert set(r7[r7.item_id == "unneeded_services"].scope) == {"server+terminal"}
+
+
+def test_vendor_workbook_with_cover_and_several_facilities(tmp_path: Path) -> None:
+    specs = [Spec("R8", "vendor", Layout(), "typed", "kanji", seed=i, facility_name=f,
+                  vendor_name="ネットケア株式会社", system_name="院内ネットワーク", sheet_name=f[:6])
+             for i, f in enumerate(["さくら総合病院", "ひかり記念病院", "若草病院"])]
+    truths = synth.write_workbook(tmp_path / "multi.xlsx", specs, cover=True)
+    res = api.read(tmp_path / "multi.xlsx")
+    assert list(res.submissions.facility_name) == ["さくら総合病院", "ひかり記念病院", "若草病院"]
+    assert res.submissions.submission_id.is_unique
+    assert "form.sheet_skipped" in set(res.problems.code)  # the cover sheet, at info level
+    s = score(truths, res.submissions, res.answers, res.problems)
+    assert s.exact == s.total and s.sheets_right == 3
+
+
+def test_wrong_sheet_name_does_not_decide_the_variant(tmp_path: Path) -> None:
+    spec = Spec("R6", "hospital", Layout(), "typed", "slash", seed=1, facility_name="さくら総合病院",
+                sheet_name="事業者確認用")
+    res, _ = _one(tmp_path, spec)
+    assert res.submissions.iloc[0].variant == "hospital"
+
+
+def test_messy_corpus_accuracy(corpus: tuple[Path, list[synth.Truth]]) -> None:
+    """The promise: >= 98% exact, the rest flagged, zero silently wrong."""
+    folder, truths = corpus
+    res = api.read_many([folder])
+    s = score(truths, res.submissions, res.answers, res.problems)
+    assert s.silent == 0, s.silent_examples
+    assert s.exact_rate >= 0.98, s.line()
+    wrong = [t for t in truths if not ((res.submissions.path == t.path) & (res.submissions.edition == t.edition)
+                                       & (res.submissions.variant == t.variant)).any()]
+    flagged = set(res.problems[res.problems.code.isin(["form.edition_uncertain", "form.variant_uncertain"])].path)
+    assert all(t.path in flagged for t in wrong), [t.path for t in wrong]
+    assert s.sheets_right >= 0.95 * s.sheets
+
+
+def test_every_expected_row_present_even_when_missing(tmp_path: Path) -> None:
+    """A deleted item row still yields blank answer rows plus an error naming the item."""
+    path = tmp_path / "deleted.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    m = CAT.get("checklist", "R7")
+    ws.write_row(0, 0, ["項番", "確認事項", "1回目", "確認日", "2回目", "確認日", "目標日"])
+    r = 1
+    for it in m.items_for("hospital"):
+        if it.id == "bcp":
+            continue  # the respondent deleted this row
+        ws.write_row(r, 0, [it.ref, it.text, "はい", dt.datetime(2025, 6, 1)])
+        r += 1
+    wb.close()
+    res = api.read(path)
+    bcp = res.answers[res.answers.item_id == "bcp"]
+    assert len(bcp) == 2 and set(bcp.answer) == {"blank"}
+    missing = res.problems[res.problems.code == "locate.item_missing"]
+    assert list(missing.item_id) == ["bcp"] and missing.iloc[0].severity == "error"
+    assert res.submissions.iloc[0].status == "partial"
+
+
+def test_gate_item_no_suppresses_blank_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "gate.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    m = CAT.get("checklist", "R6")
+    ws.write_row(0, 0, ["項番", "確認事項", "1回目", "2回目", "目標日"])
+    for r, (item_id, scope) in enumerate(m.expected_rows("hospital"), start=1):
+        it = m.item(item_id)
+        ws.write_row(r, 0, [it.ref, f"{it.text}（{ {'all': '全般', 'server': 'サーバ', 'terminal': '端末PC', 'network': 'ネットワーク機器'}[scope]}）",
+                            "いいえ (6/1)" if it.gate else ""])
+    wb.close()
+    res = api.read(path)
+    codes = list(res.problems.code)
+    assert "answer.gate_no" in codes
+    assert "answer.blank" not in codes
+
+
+def test_validation_problems(tmp_path: Path) -> None:
+    """Answer without date, いいえ without target, target beyond the fiscal year, bad date."""
+    path = tmp_path / "v.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    m = CAT.get("checklist", "R7")
+    ws.write_row(0, 0, ["項番", "確認事項", "1回目", "確認日", "2回目", "確認日", "目標日"])
+    rows = {"security_officer": ["はい", ""], "asset_ledger": ["いいえ", "2025/6/1", "", "", ""],
+            "mds_sds": ["いいえ", "2025/6/1", "", "", "2027/6/1"], "two_factor": ["いいえ", "2025/6/1", "", "", "2028/1/10"],
+            "access_log": ["はい", "来週"], "bcp": ["たぶん", "2025/6/1"]}
+    r = 1
+    for it in m.items_for("hospital"):
+        ws.write_row(r, 0, [it.ref, it.text, *rows.get(it.id, ["はい", "2025/6/1"])])
+        r += 1
+    wb.close()
+    res = api.read(path)
+    p = res.problems
+    by = {(row.code, row.item_id) for row in p.itertuples()}
+    assert ("answer.date_missing", "security_officer") in by
+    assert ("answer.target_missing", "asset_ledger") in by
+    assert ("answer.target_out_of_year", "mds_sds") in by
+    assert ("answer.target_out_of_year", "two_factor") not in by  # two-factor may run to FY2027
+    assert ("answer.date_unreadable", "access_log") in by
+    assert ("answer.unreadable", "bcp") in by
+    bcp = res.answers[(res.answers.item_id == "bcp") & (res.answers["round"] == 1)].iloc[0]
+    assert (bcp.answer, bcp.raw, bcp.cell) == ("blank", "たぶん", "C" + str(bcp.cell[1:]))
