@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 
 from xltools.mappings import load_catalogue
-from xltools.normalize import Vocabulary, decode_runs, decode_text, parse_date, split_answer_and_date
+from xltools.normalize import (
+    Vocabulary,
+    decode_runs,
+    decode_text,
+    parse_date,
+    split_answer_and_date,
+)
 from xltools.read import Run
 
 VOCAB = Vocabulary.from_mapping(load_catalogue().vocabulary)

@@ -218,3 +218,23 @@ def test_validation_problems(tmp_path: Path) -> None:
     assert ("answer.unreadable", "bcp") in by
     bcp = res.answers[(res.answers.item_id == "bcp") & (res.answers["round"] == 1)].iloc[0]
     assert (bcp.answer, bcp.raw, bcp.cell) == ("blank", "たぶん", "C" + str(bcp.cell[1:]))
+
+
+def test_drawn_ellipses_answer_printed_cells(templates_dir: Path, tmp_path: Path) -> None:
+    """A printed はい・いいえ with an ellipse drawn over one word reads as that word (source shape)."""
+    from xltools import drawing_writer
+
+    blank = templates_dir / "R6_hospital.xlsx"
+    res = api.read(blank)
+    first = res.answers[res.answers["round"] == 1].head(6)
+    data = blank.read_bytes()
+    want = {}
+    for n, row in enumerate(first.itertuples()):
+        word = "はい" if n % 2 == 0 else "いいえ"
+        data = drawing_writer.add_ellipse_over_word(data, row.sheet, row.cell, word)
+        want[row.cell] = "yes" if word == "はい" else "no"
+    (tmp_path / "drawn.xlsx").write_bytes(data)
+    got = api.read(tmp_path / "drawn.xlsx").answers
+    got = got[got.cell.isin(want) & (got["round"] == 1)]
+    assert dict(zip(got.cell, got.answer)) == want
+    assert set(got.source) == {"shape"}

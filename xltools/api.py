@@ -130,8 +130,8 @@ def _checklist_rows(book: Book, located: Located, sid: str, vocab: Vocabulary
     sheet = located.sheet
     ctx = Context(path=book.path, submission_id=sid, sheet=sheet.name)
     slots = read_slots(located, vocab)
-    apply_marks(located, slots)
-    problems = check_structure(located, ctx) + check_answers(located, slots, ctx)
+    mark_problems = apply_marks(located, slots, ctx)
+    problems = check_structure(located, ctx) + check_answers(located, slots, ctx) + mark_problems
     answers = [_answer_row(sid, sheet.name, located, s) for s in slots]
     answers += _missing_rows(sid, sheet.name, located, slots)
     fields = {k: f.value for k, f in located.fields.items()}
@@ -178,32 +178,42 @@ def _missing_rows(sid: str, sheet: str, located: Located, slots: list[Slot]) -> 
     return rows
 
 
-def apply_marks(located: Located, slots: list[Slot]) -> None:
-    """Drawn ellipses, ○ text boxes and check boxes decide slots the cells left open."""
+def apply_marks(located: Located, slots: list[Slot], ctx: Context) -> list[P.Problem]:
+    """Drawn ellipses, ○ text boxes and check boxes decide slots the cells left open.
+
+    A mark over no answer cell but inside the item table is reported (``mark.stray``): it is
+    most likely an answer drawn a row or a column off, and must not vanish silently.
+    """
     sheet = located.sheet
     book = sheet.book
     if book is None or book.kind != "xlsx" or sheet.part is None:
-        return
+        return []
     try:
         from . import drawings
     except ImportError:
-        return
+        return []
     zf = book.zip
     if zf is None or not drawings.sheet_has_drawings(zf, sheet.part):
-        return
+        return []
     open_slots = [s for s in slots if s.decoded.answer == BLANK and not s.decoded.reason]
-    if not open_slots:
-        return
     asks = [drawings.AnswerSlot(key=n, cells=s.answer_cells, roles=s.roles,
                                 texts=tuple(str(sheet.value(r, c)) for r, c in s.answer_cells))
             for n, s in enumerate(open_slots)]
-    readings, _stray = drawings.read_slots(zf, sheet.part, asks, sheet.merged)
+    readings, stray = drawings.read_slots(zf, sheet.part, asks, sheet.merged)
     for n, reading in readings.items():
         s = open_slots[n]
         if reading.answer is None:
             s.decoded = Decoded(BLANK, reading.source, reading.detail or "印の位置から回答を確定できません")
         else:
             s.decoded = Decoded(reading.answer, reading.source)
+    rows = [h.row for h in located.rows]
+    out = []
+    for m in stray:
+        if rows and min(rows) <= m.row <= max(rows) and (m.kind != "checkbox" or m.checked):
+            out.append(P.make("mark.stray", path=ctx.path, submission_id=ctx.submission_id,
+                              sheet=ctx.sheet, cell=address(m.row, m.col),
+                              detail=f"{m.kind} {m.name}".strip()))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
