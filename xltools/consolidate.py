@@ -555,7 +555,8 @@ def _matrix(fac: pd.DataFrame, cur_ans: pd.DataFrame, latest: pd.DataFrame) -> p
     keyed = cur_ans.merge(latest[["item_id", "scope", "key"]], on=["item_id", "scope"], how="left")
     keyed["key"] = keyed["key"].fillna(keyed["item_id"] + "@" + keyed["scope"])
     wide = keyed.pivot_table(index="facility_id", columns="key", values="answer",
-                             aggfunc="first") if not keyed.empty else pd.DataFrame()
+                             aggfunc="first") if not keyed.empty else \
+        pd.DataFrame(index=pd.Index([], name="facility_id", dtype=object))
     order = [k for k in latest["key"] if k in wide.columns]
     order += [k for k in wide.columns if k not in order]
     wide = wide.reindex(columns=order)
@@ -622,52 +623,62 @@ def _history(ranked: pd.DataFrame, eff_meta: pd.DataFrame, latest: pd.DataFrame,
 # facilities, missing, groups
 
 
+def _lookup(keys: pd.Series, mapping: pd.Series | dict[str, Any], default: Any = "") -> pd.Series:
+    """``keys`` mapped through ``mapping`` with a default (no float NaN for missing text)."""
+    d = mapping.to_dict() if isinstance(mapping, pd.Series) else mapping
+    return pd.Series([d.get(k, default) for k in keys], index=keys.index, dtype=object)
+
+
 def _facilities(reg: _Registry, subs: pd.DataFrame, ranked: pd.DataFrame, cur_ans: pd.DataFrame,
                 findings: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    fac = pd.DataFrame(list(reg.rows.values()))
+    fac = pd.DataFrame(list(reg.rows.values()),
+                       columns=list(dict.fromkeys(["facility_id", "facility_code", "facility_name",
+                                                   *(k for r in reg.rows.values() for k in r)])))
     for col, default in (("in_roster", False), ("roster_row", ""), ("kind", ""), ("area", ""),
                          ("group", ""), ("facility_code", "")):
         if col not in fac.columns:
             fac[col] = default
-        fac[col] = fac[col].fillna(default)
+        fac[col] = fac[col].astype(object).where(fac[col].notna(), default)
     fac["in_roster"] = fac["in_roster"].astype(bool)
     cur = ranked.drop_duplicates("facility_id").set_index("facility_id")
-    fac = fac.merge(cur[["submission_id", "edition", "path", "sheet", "status", "variant",
-                         "match_method", "match_score", "near_misses"]],
-                    left_on="facility_id", right_index=True, how="left")
-    fac = fac.fillna({c: "" for c in ("submission_id", "edition", "path", "sheet", "status",
-                                      "variant", "match_method", "near_misses")})
-    fac["match_score"] = fac["match_score"].astype("float64")
+    for col in ("submission_id", "edition", "path", "sheet", "status", "variant", "match_method",
+                "near_misses"):
+        fac[col] = _lookup(fac["facility_id"], cur[col]).astype(str)
+    fac["match_score"] = _lookup(fac["facility_id"], cur["match_score"], float("nan")).astype("float64")
     fac["kind"] = [k or DEFAULT_KIND.get(v, "医療機関" if v else "")
                    for k, v in zip(fac["kind"], fac["variant"], strict=True)]
     fac["submitted"] = fac["submission_id"] != ""
     return _facility_counts(fac, subs, ranked, cur_ans, findings, targets)
 
 
+def _join(values: pd.Series, key: Any = None) -> str:
+    return "、".join(sorted(dict.fromkeys(v for v in values if v), key=key) if key
+                    else dict.fromkeys(v for v in values if v))
+
+
 def _facility_counts(fac: pd.DataFrame, subs: pd.DataFrame, ranked: pd.DataFrame,
                      cur_ans: pd.DataFrame, findings: pd.DataFrame,
                      targets: pd.DataFrame) -> pd.DataFrame:
+    ids = fac["facility_id"]
     ven = subs[(subs["role"] == "vendor") & (subs["facility_id"] != "")]
-    fac["vendor_forms"] = fac["facility_id"].map(ven.groupby("facility_id").size()).fillna(0).astype(int)
-    fac["vendor_names"] = fac["facility_id"].map(
-        ven.groupby("facility_id")["vendor_name"].agg(lambda s: "、".join(dict.fromkeys(s)))).fillna("")
-    fac["editions"] = fac["facility_id"].map(ranked.groupby("facility_id")["edition"].agg(
-        lambda s: "・".join(sorted(set(s), key=edition_key)))).fillna("")
-    fac["n_forms"] = fac["facility_id"].map(subs[subs["role"] != "vendor"].groupby("facility_id").size()).fillna(0).astype(int)
-    names = subs[subs["role"] != "vendor"].groupby("facility_id")["facility_name"].agg(
-        lambda s: "、".join(dict.fromkeys(x for x in s if x)))
-    fac["names_seen"] = fac["facility_id"].map(names).fillna("")
-    gate = cur_ans[cur_ans["item_id"] == "has_system"].drop_duplicates("facility_id").set_index("facility_id")
-    fac["has_system"] = fac["facility_id"].map(gate["answer"]).fillna("")
-    fac["has_system_cell"] = fac["facility_id"].map(gate["sheet"] + "!" + gate["cell"]).fillna("")
+    own = subs[subs["role"] != "vendor"]
+    fac["vendor_forms"] = _lookup(ids, ven.groupby("facility_id").size(), 0).astype(int)
+    fac["vendor_names"] = _lookup(ids, ven.groupby("facility_id")["vendor_name"].agg(_join))
+    fac["editions"] = _lookup(ids, ranked.groupby("facility_id")["edition"].agg(
+        lambda s: _join(s, edition_key)))
+    fac["n_forms"] = _lookup(ids, own.groupby("facility_id").size(), 0).astype(int)
+    fac["names_seen"] = _lookup(ids, own.groupby("facility_id")["facility_name"].agg(_join))
+    gate = cur_ans[cur_ans["item_id"] == "has_system"].drop_duplicates("facility_id")
+    gate = gate.set_index("facility_id")
+    fac["has_system"] = _lookup(ids, gate["answer"])
+    fac["has_system_cell"] = _lookup(ids, gate["sheet"] + "!" + gate["cell"])
     counts = _count_answers(cur_ans, ["facility_id"]).set_index("facility_id")
     for c in (*ANSWER_JA, "n"):
-        fac[c] = fac["facility_id"].map(counts[c]).fillna(0).astype(int)
-    fac["implementation_rate"] = fac["facility_id"].map(counts["implementation_rate"]).astype("float64")
-    fac["findings"] = fac["facility_id"].map(findings.groupby("facility_id").size()).fillna(0).astype(int)
+        fac[c] = _lookup(ids, counts[c], 0).astype(int)
+    fac["implementation_rate"] = _lookup(ids, counts["implementation_rate"], float("nan")).astype("float64")
+    fac["findings"] = _lookup(ids, findings.groupby("facility_id").size(), 0).astype(int)
     over = targets[targets["overdue"] & (targets["role"] == "facility")]
-    fac["overdue_targets"] = fac["facility_id"].map(over.groupby("facility_id").size()).fillna(0).astype(int)
-    fac["kind_ja"] = fac["kind"]
+    fac["overdue_targets"] = _lookup(ids, over.groupby("facility_id").size(), 0).astype(int)
     return fac
 
 
