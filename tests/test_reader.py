@@ -238,3 +238,31 @@ def test_drawn_ellipses_answer_printed_cells(templates_dir: Path, tmp_path: Path
     got = got[got.cell.isin(want) & (got["round"] == 1)]
     assert dict(zip(got.cell, got.answer)) == want
     assert set(got.source) == {"shape"}
+
+
+def test_unheaded_merged_scope_column(tmp_path: Path) -> None:
+    """Device names in a vertically merged column left of the items, with no header."""
+    path = tmp_path / "merged_scope.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    m = CAT.get("checklist", "R6")
+    ws.write_row(0, 1, ["確認事項", "1回目", "2回目", "目標日"])
+    r = 1
+    want = {}
+    for scope in ("all", "server", "terminal", "network"):
+        rows = [(i, s) for i, s in m.expected_rows("hospital") if s == scope]
+        if len(rows) > 1:
+            ws.merge_range(r, 0, r + len(rows) - 1, 0, {"all": "全般", "server": "サーバ", "terminal": "端末PC",
+                                                         "network": "ネットワーク機器"}[scope])
+        else:
+            ws.write(r, 0, {"all": "全般", "network": "ネットワーク機器"}.get(scope, scope))
+        for n, (item_id, sc) in enumerate(rows):
+            answer = "はい" if (n + len(scope)) % 2 else "いいえ"
+            ws.write_row(r, 1, [m.item(item_id).text, f"{answer} (6/1)", "", "2025/3/1" if answer == "いいえ" else ""])
+            want[(item_id, sc)] = "yes" if answer == "はい" else "no"
+            r += 1
+    wb.close()
+    res = api.read(path)
+    a = res.answers[res.answers["round"] == 1]
+    assert {(x.item_id, x.scope): x.answer for x in a.itertuples()} == want
+    assert "locate.scope_unclear" not in set(res.problems.code)

@@ -145,11 +145,17 @@ def inspect(file: str, mappings: str | None, passwords: tuple[str, ...], as_json
         xltools inspect workbooks/samples/01_R6_hospital_typed.xlsx
     """
     from .api import read
-    from .inspect import render, render_json
+    from .inspect import render, render_json, render_marks
 
     load_catalogue_or_fail(mappings)
     result = read(file, mappings=mappings, passwords=list(passwords))
-    click.echo(render_json(result) if as_json else render(result, file))
+    if as_json:
+        click.echo(render_json(result))
+        return
+    click.echo(render(result, file))
+    marks = render_marks(file)
+    if marks:
+        click.echo(marks)
 
 
 @cli.command()

@@ -70,3 +70,24 @@ def render_json(result: Any) -> str:
     return json.dumps({name: getattr(result, name).to_dict(orient="records")
                        for name in ("submissions", "answers", "problems")},
                       ensure_ascii=False, indent=1, default=str)
+
+
+def render_marks(path: str) -> str:
+    """Every drawn mark and check box in the file, with the cell it sits on."""
+    from . import drawings
+    from .read import address, read_book
+
+    book = read_book(path)
+    zf = book.zip
+    if zf is None:
+        return ""
+    lines = []
+    for sheet in book.sheets:
+        if sheet.part is None or not drawings.sheet_has_drawings(zf, sheet.part):
+            continue
+        for m in drawings.read_marks(zf, sheet.part):
+            state = "" if m.checked is None else (" ☑" if m.checked else " ☐")
+            text = f"「{m.text}」" if m.text else ""
+            lines.append(f"  {sheet.name}!{address(m.row, m.col)}  {m.kind}{state}{text}  "
+                         f"x {m.x0:.0f}–{m.x1:.0f}pt  {m.name}")
+    return ("\n■ 図形・チェックボックス\n" + "\n".join(lines)) if lines else ""

@@ -307,6 +307,19 @@ def _heading_scope(cells: list[tuple[int, str]], words: Words) -> str | None:
     return None
 
 
+def _scope_left_of(scan: Scan, h: RowHit, words: Words) -> str:
+    """A short scope word left of the item text, e.g. an unheaded, vertically merged
+    ``サーバ`` column beside the rows it covers."""
+    for c in range(h.col - 1, -1, -1):
+        r0, c0 = scan.sheet.merged_origin(h.row, c)
+        t = scan.text.get((r0, c0), "")
+        if t and len(t) <= 16:
+            sc = parse_scope(t, words)
+            if sc:
+                return sc
+    return ""
+
+
 def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Words,
                        sections: dict[int, str]) -> None:
     """Give each item row the scope its row, column or nearest heading names."""
@@ -321,6 +334,10 @@ def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Wor
             if cols.scope is not None and not h.scope_hint:
                 v = scan.text.get((r, cols.scope), "")
                 sc = parse_scope(v, words) if v else ""
+                if sc:
+                    h.scope_hint, h.hint_source = sc, "column"
+            if not h.scope_hint:
+                sc = _scope_left_of(scan, h, words)
                 if sc:
                     h.scope_hint, h.hint_source = sc, "column"
             if not h.scope_hint and heading:
