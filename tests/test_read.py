@@ -109,3 +109,14 @@ def test_bytes_are_not_read_twice_for_hash(good: Path) -> None:
 
     assert res.submissions.iloc[0].sha256 == hashlib.sha256(good.read_bytes()).hexdigest()
     assert io  # keep import used
+
+
+def test_ods_keeps_struck_words(tmp_path: Path, soffice: str) -> None:
+    src = tmp_path / "strike.xlsx"
+    synth.write_workbook(src, [Spec("R7", "hospital", Layout(), "strike", "slash", seed=4,
+                                    facility_name="ひかり記念病院")])
+    subprocess.run([soffice, "--headless", "--convert-to", "ods", "--outdir", str(tmp_path), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    xlsx, ods = api.read(src).answers, api.read(tmp_path / "strike.ods").answers
+    assert (ods.source == "strike").sum() > 10
+    assert list(ods.answer) == list(xlsx.answer)

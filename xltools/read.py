@@ -127,7 +127,7 @@ class Book:
 
     @property
     def zip(self) -> zipfile.ZipFile | None:
-        if self._zip is None and self.kind == "xlsx":
+        if self._zip is None and self.kind in ("xlsx", "ods"):
             try:
                 self._zip = zipfile.ZipFile(io.BytesIO(self.data))
             except zipfile.BadZipFile:
@@ -442,6 +442,8 @@ def _shared_runs(book: Book) -> dict[int, list[Run]]:
 
 def _read_rich_runs(sheet: Sheet) -> dict[Cell, list[Run]]:
     book = sheet.book
+    if book is not None and book.kind == "ods":
+        return _ods_runs(book).get(sheet.name, {})
     if book is None or sheet.part is None:
         return {}
     shared = _shared_runs(book)
@@ -512,3 +514,70 @@ def _with_ns(block: bytes) -> bytes:
             b'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
             b'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
             b'xmlns:r="' + NS_REL.encode() + b'">' + block + b"</root>")
+
+
+NS_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+NS_ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+NS_ODS_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+
+
+def _ods_runs(book: Book) -> dict[str, dict[Cell, list[Run]]]:
+    """Struck-through words in an .ods file (LibreOffice keeps them as styled text spans)."""
+    cached = getattr(book, "_ods_cache", None)
+    if cached is not None:
+        return cached
+    out: dict[str, dict[Cell, list[Run]]] = {}
+    book._ods_cache = out  # type: ignore[attr-defined]
+    data = book.part("content.xml")
+    if not data or b"line-through" not in data:
+        return out
+    root = _parse(data)
+    struck = set()
+    for st in root.iter(f"{{{NS_ODS_STYLE}}}style"):
+        props = st.find(f"{{{NS_ODS_STYLE}}}text-properties")
+        if props is None:
+            continue
+        line_style = props.get(f"{{{NS_ODS_STYLE}}}text-line-through-style", "none")
+        line_type = props.get(f"{{{NS_ODS_STYLE}}}text-line-through-type", "none")
+        if line_style != "none" or line_type != "none":
+            struck.add(st.get(f"{{{NS_ODS_STYLE}}}name"))
+    if not struck:
+        return out
+    t = NS_ODS_TABLE
+    for table in root.iter(f"{{{t}}}table"):
+        cells: dict[Cell, list[Run]] = {}
+        r = 0
+        for row in table.iter(f"{{{t}}}table-row"):
+            c = 0
+            for cell in row:
+                if not isinstance(cell.tag, str):
+                    continue
+                span = int(cell.get(f"{{{t}}}number-columns-repeated", "1"))
+                runs = _ods_cell_runs(cell, struck)
+                if runs and _interesting(runs):
+                    cells[(r, c)] = runs
+                c += span
+            r += int(row.get(f"{{{t}}}number-rows-repeated", "1"))
+            if r > MAX_ROWS:
+                break
+        out[table.get(f"{{{t}}}name", "")] = cells
+    return out
+
+
+def _ods_cell_runs(cell: etree._Element, struck: set[str]) -> list[Run]:
+    runs: list[Run] = []
+    for n, p in enumerate(cell.iterfind(f"{{{NS_ODS_TEXT}}}p")):
+        if n:
+            runs.append(Run("\n"))
+        if p.text:
+            runs.append(Run(p.text))
+        for child in p:
+            if not isinstance(child.tag, str):
+                continue
+            style = child.get(f"{{{NS_ODS_TEXT}}}style-name", "")
+            text = "".join(child.itertext())
+            if text:
+                runs.append(Run(text, strike=style in struck))
+            if child.tail:
+                runs.append(Run(child.tail))
+    return runs
