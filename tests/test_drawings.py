@@ -643,9 +643,16 @@ def _soffice(src: Path, fmt: str, outdir: Path) -> Path:
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
                     reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_round_trip_xlsx_and_xls(tmp_path: Path) -> None:
-    book = make_book(width=22, align="center", rows=3)
+    book = make_book(width=30, align="center", rows=5)
     data = dw.add_ellipse_over_word(book.data, SHEET, "C2", "はい")
     data = dw.add_ellipse_over_word(data, SHEET, "C3", "いいえ")
+    # check boxes labelled with the word, as in vendor-made forms (LibreOffice keeps the label)
+    for row, word, checked in ((3, "はい", False), (3, "いいえ", True), (4, "はい", True),
+                               (4, "いいえ", False)):
+        x0, x1 = book.word_x(word)
+        y0 = book.row_y0(row)
+        data = dw.add_checkbox(data, SHEET, Box(x0 - 13, y0 + 1, x1, y0 + 14), checked=checked,
+                               label=word)
     src = tmp_path / "form.xlsx"
     src.write_bytes(data)
     via_xlsx = _soffice(src, "xlsx", tmp_path / "lo")
@@ -655,5 +662,6 @@ def test_libreoffice_round_trip_xlsx_and_xls(tmp_path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             sheet_part = dw.sheet_part_for(zf, SHEET)
             readings, stray = d.read_slots(zf, sheet_part, book.slots(), [])
-        assert answers(readings) == {1: "yes", 2: "no"}, path
+        assert answers(readings) == {1: "yes", 2: "no", 3: "no", 4: "yes"}, path
+        assert readings[3].source == "checkbox"
         assert stray == []

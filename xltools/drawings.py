@@ -1023,8 +1023,14 @@ def _anchor_box(anchor: etree._Element, kind: str, lay: SheetLayout) -> Box | No
     return Box(a[0], a[1], a[0] + cx, a[1] + cy)
 
 
-def _sp_info(sp: etree._Element) -> tuple[str | None, str, str, bool, str]:
-    """(mark kind or None, text, name, hidden, legacy spid) for an xdr:sp."""
+def _sp_info(sp: etree._Element, control_ids: frozenset[str] = frozenset()) -> \
+        tuple[str | None, str, str, bool, str]:
+    """(mark kind or None, text, name, hidden, legacy spid) for an xdr:sp.
+
+    A shape that stands in for a form control (Excel: ``a14:compatExt spid``; LibreOffice:
+    ``cNvPr id`` equal to the control's ``shapeId``) is not a mark: the control is read from
+    its ctrlProp/VML, and only the twin's text is kept as the control's label.
+    """
     name, hidden, txbox, spid = "", False, False, ""
     prst, cust, invisible_fill, invisible_line = "", False, False, False
     text = ""
@@ -1036,6 +1042,8 @@ def _sp_info(sp: etree._Element) -> tuple[str | None, str, str, bool, str]:
                 if nl == "cNvPr":
                     name = n.get("name") or n.get("id") or ""
                     hidden = n.get("hidden") in ("1", "true")
+                    if n.get("id") in control_ids:
+                        spid = "_x0000_s" + (n.get("id") or "")
                     for e in n.iter():
                         if _t(e)[1] == "compatExt":
                             spid = e.get("spid") or ""
@@ -1069,12 +1077,12 @@ def _sp_info(sp: etree._Element) -> tuple[str | None, str, str, bool, str]:
 
 def _walk_drawing_obj(obj: etree._Element, t: _Xform | None, anchor_box: Box, part: str,
                       lay: SheetLayout, out: list[Mark], mirror_text: dict[str, str],
-                      depth: int = 0) -> None:
+                      control_ids: frozenset[str], depth: int = 0) -> None:
     local = _t(obj)[1]
     if depth > 32:
         return
     if local == "sp":
-        kind, text, name, hidden, spid = _sp_info(obj)
+        kind, text, name, hidden, spid = _sp_info(obj, control_ids)
         if spid:
             mirror_text[spid] = text
         if kind is None or hidden:
@@ -1087,6 +1095,8 @@ def _walk_drawing_obj(obj: etree._Element, t: _Xform | None, anchor_box: Box, pa
             if "ext.x" not in xf:
                 return
             box = t.box(xf.get("off.x", 0.0), xf.get("off.y", 0.0), xf["ext.x"], xf["ext.y"])
+        if box.w < 0.5 and box.h < 0.5:
+            return  # a zero-size shape marks nothing
         out.append(_mark(kind, part, box, lay, None, text, name))
     elif local == "grpSp":
         gpr = _find(obj, "xdr", "grpSpPr")
@@ -1100,7 +1110,8 @@ def _walk_drawing_obj(obj: etree._Element, t: _Xform | None, anchor_box: Box, pa
         inner = _enter_group(base, xf)
         for ch in _kids(obj):
             if _t(ch)[1] in ("sp", "grpSp"):
-                _walk_drawing_obj(ch, inner, anchor_box, part, lay, out, mirror_text, depth + 1)
+                _walk_drawing_obj(ch, inner, anchor_box, part, lay, out, mirror_text,
+                                  control_ids, depth + 1)
     # cxnSp (connectors), pic, graphicFrame (charts), contentPart (ink): not marks
 
 
@@ -1113,6 +1124,7 @@ def _mark(kind: str, part: str, box: Box, lay: SheetLayout, checked: bool | None
 def _read_drawingml(root: etree._Element, part: str, lay: SheetLayout,
                     mirror_text: dict[str, str]) -> list[Mark]:
     out: list[Mark] = []
+    control_ids = frozenset(c.get("shapeId") or "" for c in lay.controls) - {""}
     for anchor in _kids(root):
         kind = _t(anchor)[1]
         if kind not in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"):
@@ -1122,7 +1134,7 @@ def _read_drawingml(root: etree._Element, part: str, lay: SheetLayout,
             continue
         for obj in _kids(anchor):
             if _t(obj)[1] in ("sp", "grpSp"):
-                _walk_drawing_obj(obj, None, box, part, lay, out, mirror_text)
+                _walk_drawing_obj(obj, None, box, part, lay, out, mirror_text, control_ids)
     return out
 
 
@@ -1206,7 +1218,7 @@ class _VmlControl:
 
 
 def _read_vml(root: etree._Element, part: str, lay: SheetLayout,
-              controls: dict[str, _VmlControl]) -> list[Mark]:
+              controls: list[_VmlControl]) -> list[Mark]:
     shapetypes: dict[str, str] = {}
     for el in root.iter():
         if _t(el) == ("v", "shapetype"):
@@ -1257,16 +1269,21 @@ def _read_vml(root: etree._Element, part: str, lay: SheetLayout,
                     elif cl == "Checked":
                         checked_text = (ch.text or "").strip()
             box = _vml_anchor(anchor_text, lay) if anchor_text and scale is None else None
+            styled = _vml_style_box(css, origin, scale)
+            if box is not None and styled is not None and styled.w > 0 and styled.h > 0:
+                # the anchored top-left corner, sized by the CSS: LibreOffice computes the
+                # bottom-right cell offset from its own column widths (even negative ones)
+                box = Box(box.x0, box.y0, box.x0 + styled.w, box.y0 + styled.h)
             if box is None:
-                box = _vml_style_box(css, origin, scale)
+                box = styled
             if box is None:
                 continue
             text = _a_text(textbox) if textbox is not None else ""
             sid = el.get("id") or el.get("{urn:schemas-microsoft-com:office:office}spid") or ""
             if obj in ("checkbox", "radio"):
                 ck = checked_text or "0"
-                controls[sid] = _VmlControl(sid, box, ck in ("1", "2"), ck == "2", text,
-                                            el.get("alt") or sid, part)
+                controls.append(_VmlControl(sid, box, ck in ("1", "2"), ck == "2", text,
+                                            el.get("alt") or sid, part))
                 continue
             if obj in _VML_SKIP_OBJECTS:
                 continue
@@ -1293,10 +1310,21 @@ def _read_vml(root: etree._Element, part: str, lay: SheetLayout,
 
 
 def _control_marks(zf: zipfile.ZipFile, sheet_part: str, lay: SheetLayout,
-                   rels: dict[str, tuple[str, str]], vml_controls: dict[str, _VmlControl],
+                   rels: dict[str, tuple[str, str]], vml_controls: list[_VmlControl],
                    mirror_text: dict[str, str], issues: list[str]) -> list[Mark]:
+    """Check boxes: x14 controls (state from ctrlProp) joined to their VML twins, then VML-only.
+
+    Excel links a control to its VML shape by ``shapeId`` ↔ ``_x0000_s<id>``. LibreOffice
+    writes every VML shape as ``shape_0`` and a zero anchor on the control, so unlinked VML
+    boxes are paired with unlinked controls by label, else in document order.
+    """
     out: list[Mark] = []
-    seen: set[str] = set()
+    used: set[int] = set()  # id() of VML controls already represented
+    by_spid: dict[str, _VmlControl] = {}
+    for v in vml_controls:
+        by_spid.setdefault(v.spid, v)
+    linked = {f"_x0000_s{c.get('shapeId')}" for c in lay.controls}
+    spare = [v for v in vml_controls if v.spid not in linked]
     for ctl in lay.controls:
         sid = ctl.get("shapeId") or ""
         spid = f"_x0000_s{sid}" if sid else ""
@@ -1310,7 +1338,6 @@ def _control_marks(zf: zipfile.ZipFile, sheet_part: str, lay: SheetLayout,
             issues.append(str(exc))
             continue
         if (prop.get("objectType") or "").lower() not in ("checkbox", "radio"):
-            seen.add(spid)
             continue
         state = (prop.get("checked") or "").lower()
         box: Box | None = None
@@ -1325,22 +1352,28 @@ def _control_marks(zf: zipfile.ZipFile, sheet_part: str, lay: SheetLayout,
                             frm = _marker(m, lay)
                         elif _t(m)[1] == "to":
                             to = _marker(m, lay)
-                    if frm and to:
+                    if frm and to and (to[0] - frm[0] > 0.5 or to[1] - frm[1] > 0.5):
                         box = Box(frm[0], frm[1], to[0], to[1])
-        legacy = vml_controls.get(spid)
+        legacy = by_spid.get(spid) if spid else None
+        if legacy is None and spare:
+            # no id link: the spare VML box with the control's label, else the next in order
+            name = ctl.get("name") or ""
+            legacy = next((v for v in spare if v.text and v.text == name), spare[0])
+            spare.remove(legacy)
+        if legacy is not None:
+            used.add(id(legacy))
         if box is None and legacy is not None:
             box = legacy.box
         if box is None:
             continue
         text = (legacy.text if legacy is not None else "") or mirror_text.get(spid, "")
-        seen.add(spid)
         out.append(_mark("checkbox", target, box, lay, state in ("checked", "mixed"), text,
                          ctl.get("name") or spid, mixed=state == "mixed"))
-    for spid, v in vml_controls.items():
-        if spid in seen:
+    for v in vml_controls:
+        if id(v) in used:
             continue
         out.append(_mark("checkbox", v.part, v.box, lay, v.checked,
-                         v.text or mirror_text.get(spid, ""), v.name, mixed=v.mixed))
+                         v.text or mirror_text.get(v.spid, ""), v.name, mixed=v.mixed))
     return out
 
 
@@ -1372,7 +1405,7 @@ def read_marks_with_issues(zf: zipfile.ZipFile, sheet_part: str,
     except Exception as exc:  # pragma: no cover - defensive
         return [], [f"{sheet_part}: {type(exc).__name__}"]
     marks: list[Mark] = []
-    vml_controls: dict[str, _VmlControl] = {}
+    vml_controls: list[_VmlControl] = []
     mirror_text: dict[str, str] = {}
     for local, rid in lay.drawing_rids:
         hit = rels.get(rid)
