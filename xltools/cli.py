@@ -66,16 +66,33 @@ def load_catalogue_or_fail(mappings: str | None) -> Any:
 
 
 def read_inputs(inputs: tuple[str, ...], mappings: str | None, **batch: Any) -> Any:
-    """One library call for every command that reads submissions."""
+    """One library call for every command that reads submissions.
+
+    The batch runner (parallel, store, progress) is used when installed; options it does not
+    take are left out, so the command line and the library can grow independently.
+    """
+    import inspect
+
     load_catalogue_or_fail(mappings)
+    batch["passwords"] = list(batch.get("passwords") or ())
     try:
         from .batch import run
     except ImportError:
         from .api import read_many
 
-        passwords = list(batch.get("passwords") or ())
-        return read_many(inputs, mappings=mappings, passwords=passwords)
-    return run(inputs, mappings=mappings, **batch)
+        return read_many(inputs, mappings=mappings, passwords=batch["passwords"])
+    if "progress" not in batch and not batch.get("quiet"):
+        batch["progress"] = _progress_for_terminal()
+    accepted = inspect.signature(run).parameters
+    return run(inputs, mappings=mappings, **{k: v for k, v in batch.items() if k in accepted})
+
+
+def _progress_for_terminal() -> Any:
+    try:
+        from .progress import terminal_progress
+    except ImportError:
+        return None
+    return terminal_progress()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
