@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fixtures_consolidate as fx
 import pandas as pd
 import pytest
 
-import fixtures_consolidate as fx
 from xltools import schema
 from xltools.consolidate import (
     ConsolidateError,

@@ -273,9 +273,10 @@ def _identify(subs: pd.DataFrame, reg: _Registry) -> tuple[pd.DataFrame, list[di
     for idx, s in order.iterrows():
         out[idx] = (_attach_vendor(s, reg, probs) if s["role"] == "vendor"
                     else _attach_facility(s, reg, probs))
-    for col in ("facility_id", "match_method", "match_score", "near_misses"):
-        subs[col] = [out[i][col] for i in subs.index]
-    subs["match_score"] = subs["match_score"].astype("float64")
+    for col in ("facility_id", "match_method", "near_misses"):
+        subs[col] = pd.Series([out[i][col] for i in subs.index], index=subs.index, dtype=object)
+    subs["match_score"] = pd.Series([out[i]["match_score"] for i in subs.index],
+                                    index=subs.index, dtype="float64")
     return subs, probs
 
 
@@ -393,13 +394,12 @@ def _with_meta(eff: pd.DataFrame, subs: pd.DataFrame, items: pd.DataFrame) -> pd
 # pairs and findings
 
 
-def _pairs(subs: pd.DataFrame, ranked: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+def _pairs(subs: pd.DataFrame, ranked: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """One row per vendor form attached to a facility, with the facility form it is checked against."""
     ven = subs[(subs["role"] == "vendor") & (subs["facility_id"] != "")]
     best = _best_per_edition(ranked).set_index(["facility_id", "edition"])["submission_id"]
     cur = ranked.drop_duplicates("facility_id").set_index("facility_id")["submission_id"]
     by_sid = subs.set_index("submission_id")
-    names = facilities.set_index("facility_id")["facility_name"]
     rows = []
     for v in ven.to_dict("records"):
         fid = v["facility_id"]
@@ -842,8 +842,7 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
     eff_all = _with_meta(answers.assign(gated=False), subs, items)
     eff = _with_meta(effective_answers(answers, subs), subs, items)
     cur_sids = set(ranked.drop_duplicates("facility_id")["submission_id"])
-    pre = pd.DataFrame(list(reg.rows.values()))
-    pairs = _pairs(subs, ranked, pre)
+    pairs = _pairs(subs, ranked, names)
     findings = cross_check(pairs, eff, rules)
     gates = set(items.loc[items["gate"], "item_id"]) if not items.empty else set()
     targets = _targets(eff, cur_sids, as_of_iso, names, gates)
