@@ -57,6 +57,8 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
         xltools consolidate returned/ --roster roster.csv --as-of 2025-10-01 \\
             --group-by area --out 集計.xlsx --feedback feedback/
     """
+    from xlsxwriter.exceptions import FileCreateError
+
     from . import api
     from .consolidate import ConsolidateError, consolidate, group_column, parse_as_of
     from .crosscheck import load_rules
@@ -90,8 +92,10 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
     try:
         write_workbook(cons, out)
         written = write_feedback(cons, feedback) if feedback else []
-    except OSError as exc:
-        raise _Abort(f"cannot write {exc.filename or out}: {exc.strerror or exc}", 3) from exc
+    except (OSError, FileCreateError) as exc:
+        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+        where = getattr(cause, "filename", None) or out
+        raise _Abort(f"cannot write {where}: {getattr(cause, 'strerror', None) or cause}", 3) from exc
     say(_summary(cons, out, len(written)))
     worst = cons.worst_severity()
     if fail_on != "never" and worst and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]:
