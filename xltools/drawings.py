@@ -159,15 +159,16 @@ _UNDERSTOOD = {"main", "xdr", "a", "r", "x14", "a14", "v", "o", "x"}
 _R_IDS = tuple(f"{{{u}}}id" for u, a in _NS_ALIAS.items() if a == "r")
 
 _tag_cache: dict[str, tuple[str, str]] = {}
+_TC = _tag_cache  # hot loops inline the cache hit: `_TC.get(el.tag) or _t(el)`
 
 
 def _t(el: etree._Element) -> tuple[str, str]:
     """(namespace alias, local name) of an element; ("", "") for comments and PIs."""
     tag = el.tag
-    if not isinstance(tag, str):
-        return ("", "")
     hit = _tag_cache.get(tag)
     if hit is None:
+        if not isinstance(tag, str):  # entity references left unresolved, PIs
+            return ("", "")
         if tag[0] == "{":
             uri, _, local = tag[1:].partition("}")
             hit = (_NS_ALIAS.get(uri, uri), local)
@@ -181,7 +182,7 @@ def _t(el: etree._Element) -> tuple[str, str]:
 def _kids(el: etree._Element) -> Iterator[etree._Element]:
     """Children with ``mc:AlternateContent`` unwrapped (Choice if understood, else Fallback)."""
     for ch in el:
-        ns, local = _t(ch)
+        ns, local = (_TC.get(ch.tag) or _t(ch))
         if ns == "mc" and local == "AlternateContent":
             yield from _kids(_pick_alternative(ch))
         elif local:
@@ -600,7 +601,7 @@ def load_layout(zf: zipfile.ZipFile, sheet_part: str,
     controls: list[etree._Element] = []
     cols_el = None
     for sec in _kids(root):
-        local = _t(sec)[1]
+        local = (_TC.get(sec.tag) or _t(sec))[1]
         if local == "sheetFormatPr":
             default_row = _float(sec.get("defaultRowHeight"), 15.0)
             base_w = _float(sec.get("baseColWidth"), 8.0)
@@ -612,7 +613,7 @@ def load_layout(zf: zipfile.ZipFile, sheet_part: str,
         elif local == "sheetData":
             nxt = 0
             for row in sec:
-                if _t(row)[1] != "row":
+                if (_TC.get(row.tag) or _t(row))[1] != "row":
                     continue
                 r = _int(row.get("r"), nxt + 1) - 1
                 nxt = r + 1
@@ -647,7 +648,7 @@ def load_layout(zf: zipfile.ZipFile, sheet_part: str,
         dcol = math.ceil((base_w * mdw + 5) / 8) * 8 * 0.75
     if cols_el is not None:
         for c in cols_el:
-            if _t(c)[1] != "col":
+            if (_TC.get(c.tag) or _t(c))[1] != "col":
                 continue
             a, b = _int(c.get("min"), 1) - 1, _int(c.get("max"), 1) - 1
             if a < 0 or b < a:
@@ -917,12 +918,11 @@ def _is_mark_text(text: str) -> bool:
 def _a_text(el: etree._Element) -> str:
     """Text of a txBody / VML textbox: paragraphs joined with newlines."""
     paras: list[str] = []
-    for p in el.iter():
-        ns, local = _t(p)
-        if (ns == "a" and local == "p") or (ns == "" and local in ("div", "p")):
-            paras.append("".join(t.text or "" for t in p.iter()
-                                 if _t(t)[1] in ("t", "font", "span") and t.text)
-                         if ns == "a" else "".join(p.itertext()))
+    for p in el.iter("{*}p", "div", "p"):
+        if _t(p)[0] == "a":
+            paras.append("".join(t.text or "" for t in p.iter("{*}t")))
+        else:
+            paras.append("".join(p.itertext()))
     if not paras:
         return "".join(el.itertext()).strip()
     return "\n".join(x for x in paras if x.strip()).strip()
@@ -948,7 +948,7 @@ def _xfrm(el: etree._Element | None) -> dict[str, float]:
     if el is None:
         return out
     for ch in el:
-        local = _t(ch)[1]
+        local = (_TC.get(ch.tag) or _t(ch))[1]
         if local in ("off", "chOff"):
             out[local + ".x"] = _float(ch.get("x"), 0.0)
             out[local + ".y"] = _float(ch.get("y"), 0.0)
@@ -982,7 +982,7 @@ def _marker(el: etree._Element | None, lay: SheetLayout) -> tuple[float, float] 
     """xdr:from / xdr:to (col, colOff EMU, row, rowOff EMU) -> sheet points."""
     if el is None:
         return None
-    v = {_t(ch)[1]: (ch.text or "").strip() for ch in el}
+    v = {(_TC.get(ch.tag) or _t(ch))[1]: (ch.text or "").strip() for ch in el}
     try:
         col, row = int(v["col"]), int(v["row"])
     except (KeyError, ValueError):
@@ -994,7 +994,7 @@ def _marker(el: etree._Element | None, lay: SheetLayout) -> tuple[float, float] 
 def _anchor_box(anchor: etree._Element, kind: str, lay: SheetLayout) -> Box | None:
     frm = to = pos = ext = None
     for ch in anchor:
-        local = _t(ch)[1]
+        local = (_TC.get(ch.tag) or _t(ch))[1]
         if local == "from":
             frm = ch
         elif local == "to":
@@ -1035,23 +1035,23 @@ def _sp_info(sp: etree._Element, control_ids: frozenset[str] = frozenset()) -> \
     prst, cust, invisible_fill, invisible_line = "", False, False, False
     text = ""
     for ch in _kids(sp):
-        local = _t(ch)[1]
+        local = (_TC.get(ch.tag) or _t(ch))[1]
         if local == "nvSpPr":
             for n in ch:
-                nl = _t(n)[1]
+                nl = (_TC.get(n.tag) or _t(n))[1]
                 if nl == "cNvPr":
                     name = n.get("name") or n.get("id") or ""
                     hidden = n.get("hidden") in ("1", "true")
                     if n.get("id") in control_ids:
                         spid = "_x0000_s" + (n.get("id") or "")
-                    for e in n.iter():
-                        if _t(e)[1] == "compatExt":
+                    if len(n):
+                        for e in n.iter("{*}compatExt"):
                             spid = e.get("spid") or ""
                 elif nl == "cNvSpPr":
                     txbox = n.get("txBox") in ("1", "true")
         elif local == "spPr":
             for g in ch:
-                gl = _t(g)[1]
+                gl = (_TC.get(g.tag) or _t(g))[1]
                 if gl == "prstGeom":
                     prst = g.get("prst") or ""
                 elif gl == "custGeom":
@@ -1059,7 +1059,7 @@ def _sp_info(sp: etree._Element, control_ids: frozenset[str] = frozenset()) -> \
                 elif gl == "noFill":
                     invisible_fill = True
                 elif gl == "ln":
-                    invisible_line = any(_t(x)[1] == "noFill" for x in g)
+                    invisible_line = any((_TC.get(x.tag) or _t(x))[1] == "noFill" for x in g)
         elif local == "txBody":
             text = _a_text(ch)
     if spid:
@@ -1078,7 +1078,7 @@ def _sp_info(sp: etree._Element, control_ids: frozenset[str] = frozenset()) -> \
 def _walk_drawing_obj(obj: etree._Element, t: _Xform | None, anchor_box: Box, part: str,
                       lay: SheetLayout, out: list[Mark], mirror_text: dict[str, str],
                       control_ids: frozenset[str], depth: int = 0) -> None:
-    local = _t(obj)[1]
+    local = (_TC.get(obj.tag) or _t(obj))[1]
     if depth > 32:
         return
     if local == "sp":
@@ -1102,14 +1102,14 @@ def _walk_drawing_obj(obj: etree._Element, t: _Xform | None, anchor_box: Box, pa
         gpr = _find(obj, "xdr", "grpSpPr")
         xf = _xfrm(_find(gpr, "a", "xfrm") if gpr is not None else None)
         for n in obj:
-            if _t(n)[1] == "nvGrpSpPr":
+            if (_TC.get(n.tag) or _t(n))[1] == "nvGrpSpPr":
                 c = _find(n, "xdr", "cNvPr")
                 if c is not None and c.get("hidden") in ("1", "true"):
                     return
         base = t if t is not None else _anchor_map(anchor_box, xf)
         inner = _enter_group(base, xf)
         for ch in _kids(obj):
-            if _t(ch)[1] in ("sp", "grpSp"):
+            if (_TC.get(ch.tag) or _t(ch))[1] in ("sp", "grpSp"):
                 _walk_drawing_obj(ch, inner, anchor_box, part, lay, out, mirror_text,
                                   control_ids, depth + 1)
     # cxnSp (connectors), pic, graphicFrame (charts), contentPart (ink): not marks
@@ -1126,14 +1126,14 @@ def _read_drawingml(root: etree._Element, part: str, lay: SheetLayout,
     out: list[Mark] = []
     control_ids = frozenset(c.get("shapeId") or "" for c in lay.controls) - {""}
     for anchor in _kids(root):
-        kind = _t(anchor)[1]
+        kind = (_TC.get(anchor.tag) or _t(anchor))[1]
         if kind not in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"):
             continue
         box = _anchor_box(anchor, kind, lay)
         if box is None:
             continue
         for obj in _kids(anchor):
-            if _t(obj)[1] in ("sp", "grpSp"):
+            if (_TC.get(obj.tag) or _t(obj))[1] in ("sp", "grpSp"):
                 _walk_drawing_obj(obj, None, box, part, lay, out, mirror_text, control_ids)
     return out
 
@@ -1220,10 +1220,9 @@ class _VmlControl:
 def _read_vml(root: etree._Element, part: str, lay: SheetLayout,
               controls: list[_VmlControl]) -> list[Mark]:
     shapetypes: dict[str, str] = {}
-    for el in root.iter():
-        if _t(el) == ("v", "shapetype"):
-            shapetypes["#" + (el.get("id") or "")] = el.get(
-                "{urn:schemas-microsoft-com:office:office}spt") or ""
+    for el in root.iter("{urn:schemas-microsoft-com:vml}shapetype"):
+        shapetypes["#" + (el.get("id") or "")] = el.get(
+            "{urn:schemas-microsoft-com:office:office}spt") or ""
     out: list[Mark] = []
 
     def walk(parent: etree._Element, origin: tuple[float, float],
@@ -1466,37 +1465,64 @@ def read_slots(zf: zipfile.ZipFile, sheet_part: str, slots: list[AnswerSlot],
     return decide_slots(lay, marks, slots)
 
 
-@dataclass
 class _SlotCell:
-    slot: int
-    idx: int
-    box: Box  # the cell (or its merge), widened to text that overflows it
-    cell: Box
-    words: dict[str, Box]
-    size: float
+    """One cell of a slot; its word layout is computed only when a mark comes near it."""
+
+    __slots__ = ("slot", "idx", "row", "col", "role", "text", "lay", "_box", "cell", "words",
+                 "size")
+
+    def __init__(self, slot: int, idx: int, row: int, col: int, role: str, text: str,
+                 lay: SheetLayout) -> None:
+        self.slot, self.idx, self.row, self.col = slot, idx, row, col
+        self.role, self.text, self.lay = role, text, lay
+        self._box: Box | None = None
+        self.cell: Box = Box(0, 0, 0, 0)
+        self.words: dict[str, Box] = {}
+        self.size = lay.styles.default_size
+
+    @property
+    def box(self) -> Box:
+        """The cell (or its merge), widened to text that overflows it."""
+        if self._box is None:
+            lay = self.lay
+            self.cell = box = lay.cell_box(self.row, self.col)
+            if self.role == "both":
+                xf = lay.styles.xf(lay.style_index(*lay.merge_of(self.row, self.col)[:2]))
+                self.size = xf.font_size
+                self.words = _layout_words_cached(box, self.text, xf)
+                if self.words:  # text overflowing into empty neighbours is still circled there
+                    ws = self.words.values()
+                    box = Box(min(box.x0, *(b.x0 - 2 for b in ws)), box.y0,
+                              max(box.x1, *(b.x1 + 2 for b in ws)), box.y1)
+            self._box = box
+        return self._box
+
+
+_words_memo: dict[tuple[str, _Xf, float, float], dict[str, Box]] = {}
+
+
+def _layout_words_cached(cell: Box, text: str, xf: _Xf) -> dict[str, Box]:
+    """layout_words, memoised on (text, style, cell size): a form repeats one answer cell."""
+    key = (text, xf, round(cell.w, 3), round(cell.h, 3))
+    rel = _words_memo.get(key)
+    if rel is None:
+        rel = layout_words(Box(0.0, 0.0, cell.w, cell.h), text, xf)
+        if len(_words_memo) > 2048:
+            _words_memo.clear()
+        _words_memo[key] = rel
+    return {k: Box(b.x0 + cell.x0, b.y0 + cell.y0, b.x1 + cell.x0, b.y1 + cell.y0)
+            for k, b in rel.items()}
 
 
 def decide_slots(lay: SheetLayout, marks: list[Mark], slots: list[AnswerSlot]) -> \
         tuple[dict[object, MarkReading], list[Mark]]:
     """The decision half of :func:`read_slots`, usable on marks already read."""
-    cells: list[_SlotCell] = []
     by_row: dict[int, list[_SlotCell]] = {}
     for si, slot in enumerate(slots):
         for ci, (r, c) in enumerate(slot.cells):
-            cell = lay.cell_box(r, c)
             role = slot.roles[ci] if ci < len(slot.roles) else "both"
-            words: dict[str, Box] = {}
-            size = lay.styles.default_size
-            box = cell
-            if role == "both":
-                xf = lay.styles.xf(lay.style_index(*lay.merge_of(r, c)[:2]))
-                size = xf.font_size
-                words = layout_words(cell, slot.texts[ci] if ci < len(slot.texts) else "", xf)
-                if words:  # text overflowing into empty neighbours is still circled there
-                    box = Box(min(cell.x0, *(b.x0 - 2 for b in words.values())), cell.y0,
-                              max(cell.x1, *(b.x1 + 2 for b in words.values())), cell.y1)
-            sc = _SlotCell(si, ci, box, cell, words, size)
-            cells.append(sc)
+            text = slot.texts[ci] if ci < len(slot.texts) else ""
+            sc = _SlotCell(si, ci, r, c, role, text, lay)
             r0, _, r1, _ = lay.merge_of(r, c)
             for rr in range(r0, min(r1, r0 + 256) + 1):
                 by_row.setdefault(rr, []).append(sc)
@@ -1510,7 +1536,7 @@ def decide_slots(lay: SheetLayout, marks: list[Mark], slots: list[AnswerSlot]) -
         cand: list[_SlotCell] = []
         for rr in range(r_lo, min(r_hi, r_lo + 64) + 1):
             for sc in by_row.get(rr, ()):
-                if sc not in cand:
+                if all(sc is not o for o in cand):
                     cand.append(sc)
         home = [sc for sc in cand if sc.box.x0 <= m.cx < sc.box.x1 and sc.box.y0 <= m.cy < sc.box.y1]
         touched = []
