@@ -759,7 +759,8 @@ def _overview(subs: pd.DataFrame, fac: pd.DataFrame, findings: pd.DataFrame,
         rows.append(("合計", "名簿の施設数", int(fac["in_roster"].sum())))
     rows += [
         ("合計", "チェックリスト提出施設数", int(fac["submitted"].sum())),
-        ("合計", "未提出施設数（名簿）", int((fac["in_roster"] & ~fac["submitted"]).sum())),
+        *([("合計", "未提出施設数（名簿）", int((fac["in_roster"] & ~fac["submitted"]).sum()))]
+          if has_roster else []),
         ("合計", "事業者確認用の数", int((subs["role"] == "vendor").sum())),
         ("合計", "事業者確認用がない施設数", int((missing["category"] == "vendor_form_missing").sum())),
         ("合計", "医療機関が不明な事業者確認用", int((missing["category"] == "vendor_unmatched").sum())),

@@ -545,14 +545,13 @@ def _write_feedback_one(cons: Consolidation, fid: str, path: Path, font: str) ->
     f = cons.facilities.set_index("facility_id").loc[fid]
     book = _Book(path, font, cons.as_of)
     ws = book.sheet("確認事項", landscape=False, header_rows=0)
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, 1, 44)
-    ws.set_column(2, 4, 14)
+    for c, w in enumerate(_FB_WIDTHS):
+        ws.set_column(c, c, w)
     ws.write_string(0, 0, f"{f['facility_name']} 様", book.fmt["title"])
     ws.write_string(1, 0, f"サイバーセキュリティ対策チェックリストの確認結果（基準日 {cons.as_of}）",
                     book.fmt["subtitle"])
     ws.write_string(2, 0, "ご提出いただいた様式を確認しました。次の点のご確認・ご対応をお願いします。",
-                    book.fmt["note"])
+                    book.fmt["text"])
     row = 4
     ws.write_string(row, 0, "1. 提出状況", book.fmt["subtitle"])
     for line in _feedback_status(cons, fid):
@@ -560,19 +559,17 @@ def _write_feedback_one(cons: Consolidation, fid: str, path: Path, font: str) ->
         ws.write_string(row, 0, line)
     sec = _feedback_sections(cons, fid)
     row = _fb_table(book, ws, row + 2, "2. 未回答の項目", sec["blank"],
-                    [Col("ref", "項番", width=12), Col("item_text", "項目", "wrap", 44),
-                     Col("scope", "対象", "scope", 14), Col("cell", "セル", width=14)])
+                    [Col("ref", "項番"), Col("item_text", "項目", "wrap"), Col("scope", "対象", "scope"),
+                     Col("cell", "セル")])
     row = _fb_table(book, ws, row + 2, "3. 記入内容の確認", sec["problems"],
-                    [Col("cell", "セル", width=12), Col("message", "内容", "wrap", 44),
-                     Col("sheet", "シート", width=14)])
+                    [Col("cell", "セル"), Col("message", "内容", "wrap"), Col("sheet", "シート")])
     row = _fb_table(book, ws, row + 2, "4. 事業者の回答との不一致", sec["findings"],
-                    [Col("ref", "項番", width=12), Col("message", "内容", "wrap", 44),
-                     Col("vendor_name", "事業者", width=14), Col("facility_cell", "貴施設のセル", width=14),
-                     Col("vendor_cell", "事業者のセル", width=14)])
+                    [Col("ref", "項番"), Col("message", "内容", "wrap"),
+                     Col("vendor_name", "事業者", "wrap"), Col("facility_cell", "貴施設のセル", "wrap"),
+                     Col("vendor_cell", "事業者のセル", "wrap")])
     _fb_table(book, ws, row + 2, "5. 目標日（期限超過・記入なし）", sec["targets"],
-              [Col("ref", "項番", width=12), Col("item_text", "項目", "wrap", 44),
-               Col("status_ja", "状況", width=14), Col("target_on", "目標日", width=14),
-               Col("vendor_name", "事業者", width=14)],
+              [Col("ref", "項番"), Col("item_text", "項目", "wrap"), Col("status_ja", "状況"),
+               Col("target_on", "目標日"), Col("vendor_name", "事業者", "wrap")],
               highlight=lambda r: "overdue_wrap" if r.get("overdue") else None)
     book.close()
 
@@ -589,7 +586,13 @@ def _fb_table(book: _Book, ws: Worksheet, row: int, title: str, df: pd.DataFrame
         over = highlight(rec) if highlight else None
         for j, col in enumerate(cols):
             _write_cell(book, ws, i, j, col, rec.get(col.key), over)
+        lines = _lines(rec, cols, list(_FB_WIDTHS[: len(cols)]))
+        if lines > 1:
+            ws.set_row(i, 13.5 * lines + 2)
     return row + 1 + len(df)
+
+
+_FB_WIDTHS = (11.0, 56.0, 18.0, 16.0, 16.0)
 
 
 def write_feedback(cons: Consolidation, directory: str | Path, *, font: str = FONT) -> list[Path]:
