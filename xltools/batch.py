@@ -327,7 +327,9 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
     t0 = time.perf_counter()
     catalogue = load_catalogue(mappings)
     version, reader = catalogue.version, reader_version()
-    entries = [_Entry(i, p) for i, p in enumerate(expand(paths))]
+    own = _store_files(store)
+    entries = [_Entry(i, p) for i, p in enumerate(p for p in expand(paths)
+                                                  if os.path.abspath(p) not in own)]
     total = len(entries)
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -386,6 +388,14 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         if db is not None and run_id is not None:
             db.end_run(run_id, result.stats)
     return result
+
+
+def _store_files(store: str | os.PathLike[str] | Store | None) -> set[str]:
+    """The store's own files, never read as submissions when it sits in an input folder."""
+    if store is None:
+        return set()
+    base = os.path.abspath(store.path if isinstance(store, Store) else os.fspath(store))
+    return {base + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
 
 def _prepare(e: _Entry, known: dict[str, tuple[int, int, str]], db: Store | None,

@@ -65,8 +65,12 @@ class Reporter:
             return
         self._last = now
         self.stream.write("\r" + bar_line(tick, now - self._start))
+        if tick.done >= tick.total:  # the last file: end the line so what follows starts clean
+            self.stream.write("\n")
+            self._drawn = False
+        else:
+            self._drawn = True
         self.stream.flush()
-        self._drawn = True
 
     def close(self, result: Any = None) -> None:
         """End the bar's line and, unless quiet, write the summary of ``result``."""
@@ -76,6 +80,11 @@ class Reporter:
         if self.summary and result is not None:
             self.stream.write(summary_line(result) + "\n")
         self.stream.flush()
+
+
+def terminal_progress(quiet: bool = False) -> Reporter:
+    """The command line's default callback (a bar on an interactive stderr, else silent)."""
+    return Reporter.for_terminal(quiet=quiet)
 
 
 def bar_line(tick: Tick, elapsed: float, width: int = 24) -> str:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +124,7 @@ class Book:
     problems: list[P.Problem]
     data: bytes = field(default=b"", repr=False)
     modified: str = ""
+    cropped: frozenset[str] = frozenset()  # worksheet parts cut to MAX_ROWS x MAX_COLS
     _zip: zipfile.ZipFile | None = field(default=None, repr=False)
     _shared_runs: dict[int, list[Run]] | None = field(default=None, repr=False)
 
@@ -220,12 +223,69 @@ def _zip_guard(data: bytes) -> str | None:
         if info.filename.endswith((".xml", ".rels", ".vml")):
             try:
                 with zf.open(info) as fh:
-                    head = fh.read(2048)
+                    unsafe = _unsafe_prolog(fh)
             except Exception as exc:  # a damaged member
                 return f"corrupt:{info.filename}: {exc}"
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if unsafe:
                 return f"unsafe:{info.filename} に DOCTYPE/ENTITY 宣言"
     return None
+
+
+_COMMENT_OR_PI = re.compile(r"<!--.*?-->|<\?.*?\?>", re.S)
+_ROOT_START = re.compile(r"<[A-Za-z_]")
+MAX_PROLOG = 1024 * 1024
+
+
+def _unsafe_prolog(fh: Any) -> bool:
+    """True when a part declares a DOCTYPE or ENTITY before its root element.
+
+    A declaration can only stand in the prolog, but the prolog can be padded past any fixed
+    head size with comments or whitespace, and a part may be UTF-16: so read until the root
+    element starts (usually the first 4 KB), looking at the text outside comments. A megabyte
+    of prolog is itself treated as an attack.
+    """
+    buf = b""
+    while len(buf) < MAX_PROLOG:
+        chunk = fh.read(4096)
+        if not chunk:
+            break
+        buf += chunk
+        utf16 = buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]
+        text = buf.decode("utf-16" if utf16 else "latin-1", errors="ignore")
+        if "<!DOCTYPE" in text or "<!ENTITY" in text:
+            return True
+        if _ROOT_START.search(_COMMENT_OR_PI.sub("", text)):
+            return False
+    return len(buf) >= MAX_PROLOG
+
+
+# calamine builds a dense grid from A1 to the farthest cell: one stray value in XFD1048576 of a
+# 10 KB file asks for 17 billion cells and aborts the process (not an exception: an abort). So
+# before calamine sees a worksheet, rows past 9999 and columns past MAX_COLS are cut out; the
+# quick test finds such a reference in microseconds, the cut runs only when it does.
+_FAR_REF = re.compile(rb'\sr="(?:[A-Z]{3}\d|(?:D[Q-Z]|[E-Z][A-Z])\d|[A-Z]{0,2}\d{5})')
+_FAR_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="\d{5,}"[^>]*?(?:/>|>.*?</(?:\w+:)?row>)', re.S)
+_FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="(?:[A-Z]{3}\d+|(?:D[Q-Z]|[E-Z][A-Z])\d+|'
+                       rb'[A-Z]{1,2}\d{5,})"[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', re.S)
+
+
+def _crop_far_cells(data: bytes) -> tuple[bytes, frozenset[str]]:
+    """The package with far-away rows and cells cut from its worksheets, and which parts."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    cut: dict[str, bytes] = {}
+    for info in zf.infolist():
+        if not info.filename.endswith(".xml") or info.filename.startswith(("docProps/", "[")):
+            continue
+        xml = zf.read(info)
+        if b"sheetData" in xml and _FAR_REF.search(xml):
+            cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
+    if not cut:
+        return data, frozenset()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zo:
+        for info in zf.infolist():
+            zo.writestr(info.filename, cut.get(info.filename) or zf.read(info))
+    return out.getvalue(), frozenset(cut)
 
 
 def read_book(path: str | Path, passwords: list[str] | None = None,
@@ -237,6 +297,8 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
         return _bad("read.lock_file", path)
     if data is None:
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would block read_bytes forever
+                return _bad("read.vanished", path, "通常のファイルではありません")
             data = Path(path).read_bytes()
         except OSError as exc:
             return _bad("read.vanished", path, f"{type(exc).__name__}: {exc.strerror or exc}")
@@ -271,12 +333,14 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
             b = _bad(code, path, detail)
             b.sha256 = sha
             return b
+    cropped: frozenset[str] = frozenset()
     if kind == "zip":
         kind = "xlsx"
+        data, cropped = _crop_far_cells(data)
     elif kind == "ole":
         kind = "xls"
     book = Book(path=path, sha256=sha, kind=kind, sheets=[], problems=problems, data=data,
-                modified=modified)
+                modified=modified, cropped=cropped)
     try:
         _load_values(book)
     except Exception as exc:  # calamine refused the file
@@ -311,7 +375,7 @@ def _load_values(book: Book) -> None:
         sh = wb.get_sheet_by_index(index)
         total = sh.total_height if hasattr(sh, "total_height") else sh.height
         rows = sh.to_python(skip_empty_area=False, nrows=MAX_ROWS)
-        truncated = (total or 0) > MAX_ROWS
+        truncated = (total or 0) > MAX_ROWS or parts.get(meta.name) in book.cropped
         if rows and max(len(r) for r in rows) > MAX_COLS:
             rows = [r[:MAX_COLS] for r in rows]
         merged = [(a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
