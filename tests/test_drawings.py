@@ -241,12 +241,16 @@ def test_nested_group() -> None:
     assert answers(book.read(data)[0]) == {1: "no", 2: "yes"}
 
 
-@pytest.mark.parametrize("position", ["anchor", "style"])
+@pytest.mark.parametrize("position", ["anchor", "style", "both"])
 @pytest.mark.parametrize("element", ["oval", "roundrect", "rect"])
 def test_vml_shapes(element: str, position: str) -> None:
     book = make_book(width=18, align="center", rows=3)
-    data = dw.add_vml_shape(book.data, SHEET, book.word_box(1, "はい"), element=element,
-                            position=position)
+    box = book.word_box(1, "はい")
+    data = dw.add_vml_shape(book.data, SHEET, box, element=element, position=position)
+    (mark,) = read_marks(zf_of(data), PART)
+    # x:Anchor offsets are whole pixels (0.75 pt)
+    assert (mark.x0, mark.x1) == (pytest.approx(box.x0, abs=0.5), pytest.approx(box.x1, abs=0.5))
+    assert (mark.y0, mark.y1) == (pytest.approx(box.y0, abs=0.5), pytest.approx(box.y1, abs=0.5))
     data = dw.add_vml_shape(data, SHEET, book.word_box(2, "いいえ"), element=element,
                             position=position)
     data = dw.add_vml_shape(data, SHEET, book.word_box(3, "いいえ"), element="shape", text="○",
@@ -665,3 +669,25 @@ def test_libreoffice_round_trip_xlsx_and_xls(tmp_path: Path) -> None:
         assert answers(readings) == {1: "yes", 2: "no", 3: "no", 4: "yes"}, path
         assert readings[3].source == "checkbox"
         assert stray == []
+
+
+def test_tall_sloppy_ellipse_centred_on_one_row_stays_there() -> None:
+    book = make_book(width=20, align="center", rows=3)
+    x0, x1 = book.word_x("いいえ")
+    y0 = book.row_y0(2)
+    # 33 pt tall in a 15 pt row: spills 9 pt (27 %) into each of the rows above and below
+    data = dw.add_shape(book.data, SHEET, Box(x0 - 3, y0 - 9, x1 + 3, y0 + 24))
+    readings, stray = book.read(data)
+    assert answers(readings) == {2: "no"}
+    assert stray == []
+
+
+def test_libreoffice_style_control_twin_linked_by_shape_id() -> None:
+    """LibreOffice marks a control's DrawingML twin only by ``cNvPr id`` = ``shapeId``."""
+    book = make_book(width=30, rows=1)
+    data = dw.add_checkbox(book.data, SHEET, _box_before(book, 1, "はい"), label="はい")
+    data = _rewrite_drawing(data, lambda s: re.sub(r"<a:extLst>.*?</a:extLst>", "", s)
+                            .replace(' hidden="1"', ""))
+    marks = read_marks(zf_of(data), PART)
+    assert [(m.kind, m.text) for m in marks] == [("checkbox", "はい")]
+    assert answers(book.read(data)[0]) == {1: "yes"}

@@ -591,11 +591,12 @@ def add_ellipse_over_word(xlsx_bytes: bytes, sheet_name: str, cell: str, word: s
 
 
 def add_vml_shape(xlsx_bytes: bytes, sheet_name: str, box: Box, *, element: str = "oval",
-                  position: str = "anchor", text: str = "", object_type: str = "Shape") -> bytes:
+                  position: str = "both", text: str = "", object_type: str = "Shape") -> bytes:
     """Add a legacy VML shape (``v:oval``, ``v:roundrect``, ``v:rect`` or a ``v:shape`` text box).
 
-    ``position="anchor"`` writes ``x:ClientData/x:Anchor`` (cell + pixel offsets, as converted
-    .xls files have); ``"style"`` writes only the CSS margin-left/top/width/height in points.
+    ``position="anchor"`` writes only ``x:ClientData/x:Anchor`` (cell + pixel offsets);
+    ``"style"`` only the CSS margin-left/top/width/height in points; ``"both"`` what Excel
+    writes (both, the CSS giving the size).
     """
     if element not in ("oval", "roundrect", "rect", "shape"):
         raise DrawingWriteError(f"unsupported VML element {element!r}")
@@ -605,8 +606,11 @@ def add_vml_shape(xlsx_bytes: bytes, sheet_name: str, box: Box, *, element: str 
     el = etree.SubElement(root, f"{{{V}}}{element}", id=f"_x0000_s{n}")
     if element == "shape":
         el.set("type", _shapetype(root, 202, "m,l,21600r21600,l21600,xe", textbox=True))
-    el.set("style", f"position:absolute;margin-left:{box.x0:.2f}pt;margin-top:{box.y0:.2f}pt;"
-                    f"width:{box.w:.2f}pt;height:{box.h:.2f}pt;z-index:{n % 1024}")
+    if position in ("style", "both"):
+        el.set("style", f"position:absolute;margin-left:{box.x0:.2f}pt;margin-top:{box.y0:.2f}pt;"
+                        f"width:{box.w:.2f}pt;height:{box.h:.2f}pt;z-index:{n % 1024}")
+    else:
+        el.set("style", f"position:absolute;z-index:{n % 1024}")
     el.set("filled", "f")
     el.set("strokecolor", "red")
     el.set("strokeweight", "1pt")
@@ -614,11 +618,11 @@ def add_vml_shape(xlsx_bytes: bytes, sheet_name: str, box: Box, *, element: str 
         tb = etree.SubElement(el, f"{{{V}}}textbox")
         div = etree.SubElement(tb, "div", style="text-align:center")
         etree.SubElement(div, "font", face="ＭＳ Ｐゴシック", size="220").text = text
-    if position == "anchor":
+    if position in ("anchor", "both"):
         cd = etree.SubElement(el, f"{{{X}}}ClientData", ObjectType=object_type)
         etree.SubElement(cd, f"{{{X}}}Anchor").text = _vml_anchor_text(lay, box)
     elif position != "style":
-        raise DrawingWriteError(f"position must be anchor or style, not {position!r}")
+        raise DrawingWriteError(f"position must be anchor, style or both, not {position!r}")
     pkg.parts[vname] = etree.tostring(root)
     return pkg.bytes()
 

@@ -1539,13 +1539,18 @@ def decide_slots(lay: SheetLayout, marks: list[Mark], slots: list[AnswerSlot]) -
                 if all(sc is not o for o in cand):
                     cand.append(sc)
         home = [sc for sc in cand if sc.box.x0 <= m.cx < sc.box.x1 and sc.box.y0 <= m.cy < sc.box.y1]
-        touched = []
+        share: list[tuple[_SlotCell, float]] = []
         for sc in cand:
-            ov = (_overlap(m.x0, m.x1, sc.box.x0, sc.box.x1) or (0.5 if sc.box.x0 <= m.cx <= sc.box.x1 else 0)) * \
-                 (_overlap(m.y0, m.y1, sc.box.y0, sc.box.y1) or (0.5 if sc.box.y0 <= m.cy <= sc.box.y1 else 0))
-            if ov / area >= 0.25:
-                touched.append(sc)
-        involved = home[:1] + [sc for sc in touched if not home or sc is not home[0]]
+            bx = sc.box
+            ov = (_overlap(m.x0, m.x1, bx.x0, bx.x1) or (0.5 if bx.x0 <= m.cx <= bx.x1 else 0)) * \
+                 (_overlap(m.y0, m.y1, bx.y0, bx.y1) or (0.5 if bx.y0 <= m.cy <= bx.y1 else 0))
+            share.append((sc, ov / area))
+        # another cell counts only when the mark covers it nearly as much as its home cell: a
+        # generous ellipse centred on one row may spill a little into the rows around it
+        home_share = next((f for sc, f in share if home and sc is home[0]), 0.0)
+        floor = max(0.25, 0.75 * home_share)
+        involved = home[:1] + [sc for sc, f in share
+                               if f >= floor and (not home or sc is not home[0])]
         if not involved:
             stray.append(m)
             continue
