@@ -132,10 +132,12 @@ def expand(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(mappings: str | None, passwords: list[str] | None) -> None:
+def _init_worker(mappings: str | None, passwords: list[str] | None,
+                 crash_on: str | None = None) -> None:
     """Pool initializer: load the catalogue once per worker process."""
     _WORKER["catalogue"] = load_catalogue(mappings)
     _WORKER["passwords"] = passwords
+    _WORKER["crash_on"] = crash_on
 
 
 def _parse_in_worker(path: str, data: bytes) -> FileRows:
@@ -150,20 +152,18 @@ def _parse_with(path: str, data: bytes, catalogue: Catalogue,
     return read_file(path, catalogue, passwords, data=data)
 
 
+CRASH_ENV = "XLTOOLS_TEST_CRASH_ON"
+
+
 def _crash_hook(path: str) -> None:
-    """Tests kill a worker on purpose to prove a native crash costs one file, not the batch."""
-    victim = os.environ.get("XLTOOLS_TEST_CRASH_ON")
-    if victim and Path(path).name == victim and _WORKER.get("in_pool"):
+    """Tests kill a worker on purpose to prove a native crash costs one file, not the batch.
+
+    Only pool workers obey (the name comes from ``$XLTOOLS_TEST_CRASH_ON`` in the parent when
+    the pool starts), so it can never end the caller's own process.
+    """
+    victim = _WORKER.get("crash_on")
+    if victim and Path(path).name == victim:
         os._exit(70)
-
-
-def _mark_pool_worker() -> None:
-    _WORKER["in_pool"] = True
-
-
-def _init_pool_worker(mappings: str | None, passwords: list[str] | None) -> None:
-    _init_worker(mappings, passwords)
-    _mark_pool_worker()
 
 
 class _Inline:
@@ -209,8 +209,9 @@ class _Pool:
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["xltools.api", "xltools.batch"])
-        return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_pool_worker,
-                                   initargs=(self.mappings, self.passwords))
+        return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(self.mappings, self.passwords,
+                                             os.environ.get(CRASH_ENV)))
 
     def submit(self, key: int, path: str, data: bytes) -> None:
         try:
