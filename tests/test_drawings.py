@@ -15,9 +15,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from drawing_fixtures import ANSWER_COL, FIRST_ROW, PART, SHEET, make_book
 from lxml import etree
 
-from tests.drawing_fixtures import ANSWER_COL, FIRST_ROW, PART, SHEET, make_book
 from xltools import drawing_writer as dw
 from xltools import drawings as d
 from xltools.drawings import AnswerSlot, Box, read_marks, read_marks_with_issues
