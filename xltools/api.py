@@ -23,6 +23,7 @@ from .mappings import Catalogue, load_catalogue
 from .normalize import BLANK, Decoded, Slot, Vocabulary, iso, read_slots
 from .read import Book, address, read_book
 from .schema import frame
+from .text import cell_text
 
 Locator = Callable[[Scan, Catalogue], Any]
 
@@ -197,7 +198,7 @@ def apply_marks(located: Located, slots: list[Slot], ctx: Context) -> list[P.Pro
         return []
     open_slots = [s for s in slots if s.decoded.answer == BLANK and not s.decoded.reason]
     asks = [drawings.AnswerSlot(key=n, cells=s.answer_cells, roles=s.roles,
-                                texts=tuple(str(sheet.value(r, c)) for r, c in s.answer_cells))
+                                texts=tuple(cell_text(sheet.value(r, c)) for r, c in s.answer_cells))
             for n, s in enumerate(open_slots)]
     readings, stray = drawings.read_slots(zf, sheet.part, asks, sheet.merged)
     for n, reading in readings.items():
