@@ -85,7 +85,6 @@ PROBLEM_TITLES = {  # stable codes -> what they mean (docs/fill.md lists them)
     "fill.template_not_form": "テンプレートが様式として認識できません",
     "fill.template_item_missing": "テンプレートに項目の行がありません",
     "fill.no_date_cell": "確認日を書く欄がありません",
-    "fill.no_field_cell": "見出し項目の記入欄がありません",
 }
 
 
@@ -368,10 +367,10 @@ def _nfkc(text: str) -> str:
 _SPLIT_KEY = re.compile(r"^(?P<key>.+?)\s*(?:[:_\s]\s*(?P<field>目標日|確認日|回答|target|checked_on|answer))$")
 
 
-def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str] | str:
+def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str] | FillProblem:
     """``2-⑩``, ``2-⑪（サーバ）``, ``two_factor:all``, ``2-⑩ 目標日`` -> (keys, field).
 
-    Returns an error message (str) when the header names nothing in this form.
+    Returns a problem (without ``where``) when the header names nothing in this form.
     """
     h = _nfkc(header).strip()
     fld = "answer"
@@ -380,19 +379,28 @@ def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str]
         h = m.group("key").strip()
         fld = {"目標日": "target", "target": "target", "確認日": "checked",
                "checked_on": "checked"}.get(m.group("field"), "answer")
-    scope_text = ""
-    m2 = re.match(r"^(?P<key>[^()]+?)\s*\((?P<scope>[^()]*)\)$", h)
+    candidates = [(h, "")]
+    m2 = re.match(r"^(?P<key>.+?)\s*\((?P<scope>[^()]*)\)$", h)
     if m2:
-        h, scope_text = m2.group("key").strip(), m2.group("scope")
-    elif ":" in h:
-        h, _, scope_text = h.partition(":")
-    item = res.item(h)
-    if item is None:
-        return "fill.unknown_item"
-    scopes = res.scope(item, scope_text)
-    if not scopes:
-        return "fill.unknown_item"
-    return [(item.id, s) for s in scopes], fld
+        candidates.append((m2.group("key").strip(), m2.group("scope")))
+    if ":" in h:
+        key, _, scope_text = h.partition(":")
+        candidates.append((key.strip(), scope_text))
+    wrong_scope: tuple[Item, str] | None = None
+    for key, scope_text in candidates:
+        item = res.item(key)
+        if item is None:
+            continue
+        scopes = res.scope(item, scope_text)
+        if scopes:
+            return [(item.id, s) for s in scopes], fld
+        wrong_scope = wrong_scope or (item, scope_text)
+    if wrong_scope:
+        item, scope_text = wrong_scope
+        have = "、".join(scope_ja(s) for s in item.scopes)
+        return FillProblem("fill.bad_header", "",
+                           f"項目 {item.ref} に対象「{scope_text}」はありません（この様式の対象：{have}）。")
+    return FillProblem("fill.unknown_item", "", _unknown_msg(header, res))
 
 
 def _table_kind(t: Table) -> str:
@@ -497,14 +505,17 @@ def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[Fil
 def _unknown_msg(text: str, res: _Resolver) -> str:
     form = f"{res.mapping.era}版 {VARIANT_LABELS.get(res.variant, res.variant)}"
     return (f"「{text}」はテンプレートの様式（{form}）にない項目です。項番は様式に印刷されたとおり"
-            f"（例：{next(iter(res.items.values())).ref}）に、対象は「サーバ」などで書いてください。")
+            f"（例：{_example_ref(res)}）に、対象は「サーバ」などで書いてください。")
+
+
+def _example_ref(res: _Resolver) -> str:
+    return next((it.ref for it in res.items.values() if "-" in it.ref), "1-①")
 
 
 def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[FillProblem]:
     problems: list[FillProblem] = []
     field_col: dict[str, int] = {}
     overrides: list[tuple[int, list[Key], str]] = []  # (column, keys, field)
-    bad_headers: list[int] = []
     for i, h in enumerate(t.headers):
         n = norm(h)
         if not n:
@@ -516,10 +527,9 @@ def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[Fill
         if n in ("備考", "メモ", "no", "no.", "#", "番号"):
             continue  # the vendor's own notes
         got = _parse_override_header(h, res)
-        if isinstance(got, str):
-            bad_headers.append(i)
-            problems.append(FillProblem(
-                got, f"{t.name} {_col(t, i)}{t.header_line}（見出し「{h}」）", _unknown_msg(h, res)))
+        if isinstance(got, FillProblem):
+            where = f"{t.name} {_col(t, i)}{t.header_line}（見出し「{h}」）"
+            problems.append(FillProblem(got.code, where, got.message))
             continue
         overrides.append((i, *got))
     for line, row in t.rows:
