@@ -112,7 +112,11 @@ GLOSSARY = (
 
 
 class LearnError(Exception):
-    """The workbook or options do not allow learning; the message says what to do next."""
+    """The workbook cannot be learned from (unreadable, no item table); says what to do next."""
+
+
+class OptionNeeded(LearnError):
+    """The workbook does not say something an option must (edition, fiscal year, variant)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -663,13 +667,15 @@ def _group(per_variant: dict[str, list[Printed]]) -> list[list[Printed]]:
 def _slug(text: str, section: int, taken: set[str]) -> str:
     """A readable id proposed for a new item: glossary words of its text, else new_<sec>_<n>."""
     found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
     for ja, en in GLOSSARY:
         pos = text.find(ja)
-        if pos >= 0 and en not in (e for _p, e in found):
+        if pos >= 0 and not any(a <= pos < b for a, b in spans) and en not in (e for _p, e in found):
             found.append((pos, en))
+            spans.append((pos, pos + len(ja)))
     for m in _ASCII_WORD.finditer(text):
         w = m.group(0).lower()
-        if w not in (e for _p, e in found):
+        if not any(a <= m.start() < b for a, b in spans) and w not in (e for _p, e in found):
             found.append((m.start(), w))
     words = [e for _p, e in sorted(found)][:3]
     base = "_".join(words) if words else f"new_{section}"
@@ -1027,6 +1033,9 @@ def _edition_from_titles(tables: list[SheetTable]) -> str:
 def _pick_base(catalogue: Catalogue, form: str, edition: str, fiscal_year: int,
                base: str | None) -> FormMapping | None:
     if base:
+        known = [m.edition for m in catalogue.editions(form)]
+        if base not in known:
+            raise OptionNeeded(f"--base {base}: no such {form} edition; known: {', '.join(known)}")
         return catalogue.get(form, base)
     maps = catalogue.editions(form)
     same = [m for m in maps if m.edition == edition]
@@ -1051,7 +1060,7 @@ def learn(sources: Iterable[Any], *, form: str = "checklist", edition: str = "",
     be learned; uncertain items do not raise: see :attr:`Learned.ok`.
     """
     if variant is not None and variant not in VARIANTS:
-        raise LearnError(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
+        raise OptionNeeded(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
     catalogue = catalogue or load_catalogue(mappings)
     srcs = _sources(sources, variant)
     if not srcs:
@@ -1059,17 +1068,17 @@ def learn(sources: Iterable[Any], *, form: str = "checklist", edition: str = "",
     tables, notes = read_tables(srcs, catalogue, form)
     edition = edition or _edition_from_titles(tables)
     if not edition:
-        raise LearnError("edition unknown: the title prints no 令和N年度版; pass --edition (e.g. R9)")
+        raise OptionNeeded("edition unknown: the title prints no 令和N年度版; pass --edition (e.g. R9)")
     fy = fiscal_year or fiscal_year_of_edition(edition)
     if fy is None:
-        raise LearnError(f"edition {edition!r} is not written Rn: pass --fiscal-year too")
+        raise OptionNeeded(f"edition {edition!r} is not written Rn: pass --fiscal-year too")
     for t in tables:
         m = _ERA.search(t.title)
         if m and f"R{int(m.group(1).translate(_DIGITS))}" != edition:
             notes.append(f"{t.sheet}: 表題は「{m.group(0)}」だが edition={edition} / title says "
                          f"{m.group(0)}, learning as {edition}")
         if not t.variants:
-            raise LearnError(f"{Path(t.path).name}!{t.sheet}: no 確認用 label in the sheet; say "
+            raise OptionNeeded(f"{Path(t.path).name}!{t.sheet}: no 確認用 label in the sheet; say "
                              f"which form it is with --variant (hospital, pharmacy, vendor)")
     base_map = _pick_base(catalogue, form, edition, fy, base)
     known = Known.of(catalogue, form)
@@ -1301,4 +1310,4 @@ def describe_forms(catalogue: Catalogue) -> list[dict[str, Any]]:
 
 
 __all__ = ["learn", "check", "describe_forms", "Learned", "LearnedItem", "Change", "CheckReport",
-           "VariantCheck", "LearnError", "read_tables", "with_mapping", "fiscal_year_of_edition"]
+           "VariantCheck", "LearnError", "OptionNeeded", "read_tables", "with_mapping", "fiscal_year_of_edition"]
