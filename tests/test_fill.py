@@ -294,6 +294,28 @@ def test_a_date_style_is_added_when_the_template_has_none(cases: dict, tmp_path:
     assert r1 == case.truth[_name_for("hospital")]
 
 
+@pytest.mark.parametrize("edition", ["R5", "R7"])
+def test_fast_ellipses_equal_add_ellipse_over_word(edition: str, cases: dict) -> None:
+    """fill draws all ellipses of a file in one rewrite; they must be exactly the ones
+    drawing_writer.add_ellipse_over_word draws one at a time."""
+    from xltools.drawing_writer import add_ellipse_over_word
+    from xltools.fill import render
+
+    case = cases[(edition, "vendor")]
+    tpl = open_template(case.template)
+    name = _name_for("vendor", 1)
+    final = _final(case, name)
+    fast = render(tpl, final, {}, "circle")
+    edits, circles, _ = cell_edits(tpl, final, {}, "circle")
+    slow = tpl.patcher.render(edits)
+    for sheet, cell, word in circles:
+        slow = add_ellipse_over_word(slow, sheet, cell, word)
+    a, b = parts_of(fast), parts_of(slow)
+    assert len(circles) == len(final)
+    assert a["xl/drawings/drawing1.xml"] == b["xl/drawings/drawing1.xml"]
+    assert a.keys() == b.keys()
+
+
 # --------------------------------------------------------------------------------------------
 # templates that are not the generated layout
 

@@ -212,6 +212,7 @@ class Patcher:
     """
 
     def __init__(self, data: bytes) -> None:
+        self.template_bytes = data
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
             self.infos = zf.infolist()
