@@ -525,3 +525,16 @@ def test_command_help_has_an_example() -> None:
     assert "Example:" in (learn_command.help or "")
     res = CliRunner().invoke(learn_command, ["--help"])
     assert res.exit_code == 0 and "--accept-uncertain" in res.output
+
+
+def test_filled_copies_teach_the_same_items(tmp_path: Path) -> None:
+    """A returned (filled) copy in a messy layout is as good a teacher as the blank."""
+    rng = random.Random(31)
+    for i in range(12):
+        spec = synth.random_spec(rng, seed=i)
+        path = tmp_path / f"filled{i}.xlsx"
+        synth.write_workbook(path, [spec])
+        learned = learn([path], edition=spec.edition, variant=spec.variant)
+        m = CAT.get("checklist", spec.edition)
+        assert _shape(learned.mapping, spec.variant) == _shape(m, spec.variant), (i, spec.layout)
+        assert learned.ok

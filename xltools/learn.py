@@ -334,6 +334,7 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
         min(2, len([c for c, (k, _r) in kinds.items() if k == "answer"])) or 2
     known_sections = {norm(name): n for m in catalogue.editions(form) for n, name in m.sections.items()}
     rows: list[PrintedRow] = []
+    skipped: list[str] = []
     sections: dict[int, str] = {}
     section: int | None = None
     heading: str | None = None
@@ -371,12 +372,19 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
             sections.setdefault(sec[0], sec[1])
             continue
         t = norm(item_raw)
-        if t.startswith(("※", "*", "注")) or _field_label(t, words) or "確認用" in t:
+        if _field_label(t, words):
+            if rows:
+                break  # header fields printed below the table: the table has ended
+            continue
+        if t.startswith(("※", "*", "注")) or "確認用" in t:
             continue
         body, ref2 = strip_ref_raw(item_raw)
         ref = clean_ref(ref_raw) if ref_raw and ref_key(ref_raw) is not None else ref2
         body, label = split_label_raw(body, words)
         if len(norm(body)) < 6 or not _is_sentence(body) and len(norm(body)) < 12:
+            if len(norm(body)) >= 4:
+                skipped.append(f"{sheet.name}!{address(r, item_cols[0])}: 項目とみなさず / "
+                               f"not taken as an item: {item_raw.strip()[:30]}")
             continue
         if label:
             row_scope, source = label, "label"
@@ -406,7 +414,8 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
             variants, how = ("pharmacy",), "title"
     return SheetTable(path=path, sheet=sheet.name, variants=variants, variant_source=how,
                       label=label, title=title, rows=rows, sections=sections,
-                      date_column=bool(date_cols), rounds=rounds, header_row=min(header))
+                      date_column=bool(date_cols), rounds=rounds, header_row=min(header),
+                      notes=skipped)
 
 
 def read_tables(sources: Sequence[tuple[str, str | None]], catalogue: Catalogue, form: str
@@ -426,6 +435,7 @@ def read_tables(sources: Sequence[tuple[str, str | None]], catalogue: Catalogue,
                 notes.append(f"{Path(path).name}!{sheet.name}: 項目表なし・スキップ / no item table, skipped")
             else:
                 tables.append(table)
+                notes.extend(table.notes)
     if not tables:
         raise LearnError("no item table found (a header row with 確認事項 and 1回目/回答 columns, "
                          "or rows with known item texts); is this a checklist workbook?")
