@@ -538,3 +538,11 @@ def test_filled_copies_teach_the_same_items(tmp_path: Path) -> None:
         m = CAT.get("checklist", spec.edition)
         assert _shape(learned.mapping, spec.variant) == _shape(m, spec.variant), (i, spec.layout)
         assert learned.ok
+
+
+def test_a_mapping_written_while_running_is_seen(r9: SimpleNamespace, tmp_path: Path) -> None:
+    """learn, then read, in one process: the folder's catalogue is not a stale cached one."""
+    assert "checklist/R9" not in {m.key for m in load_catalogue(tmp_path).forms}
+    r9.learned.write(tmp_path / "checklist" / "R9.yaml")
+    assert "checklist/R9" in {m.key for m in load_catalogue(tmp_path).forms}
+    assert api.read(r9.files[0], mappings=str(tmp_path)).submissions.iloc[0].edition == "R9"

@@ -229,8 +229,23 @@ def _load_vocabulary(dirs: list[Path]) -> dict[str, Any]:
     return vocab
 
 
+def _stamp(d: Path) -> tuple[tuple[str, int, int], ...]:
+    """What a user folder holds now, so a mapping added or edited in a running process (learn,
+    then read) is seen without a restart; the bundled folder does not change under us."""
+    if not d.is_dir():
+        return ()
+    out = []
+    for p in d.rglob("*.yaml"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(sorted(out))
+
+
 @functools.lru_cache(maxsize=8)
-def _load(dirs: tuple[Path, ...]) -> Catalogue:
+def _load(dirs: tuple[Path, ...], stamps: tuple[Any, ...] = ()) -> Catalogue:
     by_key: dict[str, FormMapping] = {}
     digests: list[str] = []
     for d in dirs:
@@ -254,4 +269,5 @@ def _load(dirs: tuple[Path, ...]) -> Catalogue:
 
 def load_catalogue(user_dir: str | os.PathLike[str] | None = None) -> Catalogue:
     """All mappings: bundled, then the user's folder (``--mappings`` / ``XLTOOLS_MAPPINGS``)."""
-    return _load(tuple(_mapping_dirs(user_dir)))
+    dirs = tuple(_mapping_dirs(user_dir))
+    return _load(dirs, tuple(_stamp(d) for d in dirs[1:]))
