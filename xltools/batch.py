@@ -54,7 +54,8 @@ from .text import norm
 
 #: files larger than this are not read into memory at all (a checklist is well under 1 MB)
 MAX_FILE_BYTES = 200 * 1024 * 1024
-IN_FLIGHT_PER_JOB = 4
+IN_FLIGHT_PER_JOB = 2  # chunks queued per worker
+MAX_CHUNK = 16  # files per task sent to a worker
 SCHEDULER_ENV = "XLTOOLS_SCHEDULER"
 
 FILES_COLUMNS = ("path", "sha256", "size", "modified", "outcome", "duplicate_of",
@@ -145,6 +146,10 @@ def _parse_in_worker(path: str, data: bytes) -> FileRows:
     return read_file(path, _WORKER["catalogue"], _WORKER["passwords"], data=data)
 
 
+def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[FileRows]:
+    return [_parse_in_worker(path, data) for path, data in tasks]
+
+
 def _parse_with(path: str, data: bytes, catalogue: Catalogue,
                 passwords: list[str] | None) -> FileRows:
     """The dask task: everything it needs travels with it (no shared disk needed)."""
@@ -184,17 +189,29 @@ class _Inline:
         pass
 
 
+_Task = tuple[int, str, bytes]  # (input index, path, bytes)
+
+
 class _PoolUnavailable(RuntimeError):
     """Worker processes cannot start here (e.g. a script read from stdin under spawn)."""
 
 
 class _Pool:
-    """Worker processes with bounded submission and crash isolation."""
+    """Worker processes with bounded, chunked submission and crash isolation.
 
-    def __init__(self, jobs: int, mappings: str | None, passwords: list[str] | None) -> None:
+    Files go to workers a few at a time (``chunk``): one round trip per file costs the parent
+    as much CPU as a small workbook's parse, and on two cores the parent's CPU is the workers'.
+    At most ``IN_FLIGHT_PER_JOB`` chunks per worker are queued, so memory stays flat.
+    """
+
+    def __init__(self, jobs: int, mappings: str | None, passwords: list[str] | None,
+                 total: int = 0) -> None:
         self.jobs, self.mappings, self.passwords = jobs, mappings, passwords
-        self.futures: dict[Future[FileRows], tuple[int, str, bytes]] = {}
-        self.orphans: list[tuple[int, str, bytes]] = []  # submitted to a pool already broken
+        self.chunk = max(1, min(MAX_CHUNK, total // (jobs * 8)))
+        self.max_chunks = jobs * IN_FLIGHT_PER_JOB
+        self.futures: dict[Future[list[FileRows]], list[_Task]] = {}
+        self.buffer: list[_Task] = []
+        self.orphans: list[_Task] = []  # submitted to a pool already broken
         self.pool = self._new(jobs)
         try:  # a pool that cannot start at all is an environment problem, not a file's
             self.pool.submit(os.getpid).result(timeout=120)
@@ -214,36 +231,50 @@ class _Pool:
                                              os.environ.get(CRASH_ENV)))
 
     def submit(self, key: int, path: str, data: bytes) -> None:
-        try:
-            fut = self.pool.submit(_parse_in_worker, path, data)
-        except BrokenProcessPool:
-            self.orphans.append((key, path, data))
+        self.buffer.append((key, path, data))
+        if len(self.buffer) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        tasks, self.buffer = self.buffer, []
+        if not tasks:
             return
-        self.futures[fut] = (key, path, data)
+        try:
+            fut = self.pool.submit(_parse_chunk, [(path, data) for _, path, data in tasks])
+        except BrokenProcessPool:
+            self.orphans.extend(tasks)
+            return
+        self.futures[fut] = tasks
 
     def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
-        """Yield finished files until at most ``keep`` are still in flight."""
+        """Yield finished files: until few enough chunks are queued, or all when ``keep`` is 0."""
+        if keep == 0:
+            self._flush()
+        limit = 0 if keep == 0 else self.max_chunks
         if self.orphans:
             orphans, self.orphans = self.orphans, []
             yield from self._recover(orphans)
-        while len(self.futures) > keep:
+        while len(self.futures) > limit:
             done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
-            broken: list[tuple[int, str, bytes]] = []
+            broken: list[_Task] = []
             for fut in done:
-                task = self.futures.pop(fut)
+                tasks = self.futures.pop(fut)
                 try:
-                    yield task[0], fut.result()
+                    rows = fut.result()
                 except BrokenProcessPool:
-                    broken.append(task)
+                    broken.extend(tasks)
+                    continue
+                for (key, _, _), r in zip(tasks, rows, strict=True):
+                    yield key, r
             if broken:
                 yield from self._recover(broken)
 
-    def _recover(self, broken: list[tuple[int, str, bytes]]) -> Iterator[tuple[int, FileRows]]:
+    def _recover(self, broken: list[_Task]) -> Iterator[tuple[int, FileRows]]:
         """A worker died: every file in flight is suspect; retry each alone in a fresh pool."""
-        suspects = broken + list(self.futures.values())
+        suspects = broken + [t for tasks in self.futures.values() for t in tasks]
         self.futures.clear()
         self.pool.shutdown(wait=False, cancel_futures=True)
-        for key, path, data in sorted(suspects):
+        for key, path, data in sorted(suspects, key=lambda t: t[0]):
             solo = self._new(1)
             try:
                 yield key, solo.submit(_parse_in_worker, path, data).result()
@@ -348,13 +379,12 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         known = db.path_index([e.path for e in entries]) if db else {}
         if scheduler:
             runner: Any = _Dask(scheduler, catalogue, passwords)
-            limit = max(8, jobs * IN_FLIGHT_PER_JOB * 4)
+            limit = max(16, jobs * 16)
         elif jobs == 1 or total <= 1:
             runner, limit = _Inline(catalogue, passwords), 0
         else:
             try:
-                runner = _Pool(min(jobs, total), mappings, passwords)
-                limit = jobs * IN_FLIGHT_PER_JOB
+                runner, limit = _Pool(min(jobs, total), mappings, passwords, total), 1
             except _PoolUnavailable:
                 runner, limit = _Inline(catalogue, passwords), 0
         first: dict[str, _Entry] = {}

@@ -75,6 +75,8 @@ class Sheet:
     book: Book | None = field(default=None, repr=False)
     _runs: dict[Cell, list[Run]] | None = field(default=None, repr=False)
     _validations: list[Validation] | None = field(default=None, repr=False)
+    _ncols: int | None = field(default=None, repr=False)
+    _origins: dict[Cell, Cell] | None = field(default=None, repr=False)
 
     def value(self, row: int, col: int) -> Any:
         if 0 <= row < len(self.rows):
@@ -89,10 +91,16 @@ class Sheet:
 
     @property
     def ncols(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        if self._ncols is None:  # asked in loops by the locators; rows never change after load
+            self._ncols = max((len(r) for r in self.rows), default=0)
+        return self._ncols
 
     def merged_origin(self, row: int, col: int) -> Cell:
         """The top-left cell of the merge holding (row, col), or the cell itself."""
+        if self._origins is None:
+            self._origins = _merge_index(self.merged)
+        if self._origins:
+            return self._origins.get((row, col), (row, col))
         for r0, c0, r1, c1 in self.merged:
             if r0 <= row <= r1 and c0 <= col <= c1:
                 return (r0, c0)
@@ -111,6 +119,18 @@ class Sheet:
 
     def has_list_validation(self, row: int, col: int) -> bool:
         return any(v.kind == "list" and v.covers(row, col) for v in self.validations())
+
+
+def _merge_index(merged: list[tuple[int, int, int, int]], limit: int = 200_000) -> dict[Cell, Cell]:
+    """Covered cell -> merge origin, for fast lookups; empty (scan instead) when huge."""
+    if sum((r1 - r0 + 1) * (c1 - c0 + 1) for r0, c0, r1, c1 in merged) > limit:
+        return {}
+    out: dict[Cell, Cell] = {}
+    for r0, c0, r1, c1 in reversed(merged):  # the first listed merge wins, as in the scan
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                out[(r, c)] = (r0, c0)
+    return out
 
 
 @dataclass
@@ -204,31 +224,72 @@ def decrypt(data: bytes, passwords: list[str]) -> tuple[bytes | None, int]:
     return None, -1
 
 
+@dataclass
+class _Package:
+    """What the guard learned about a zip package, so nothing is opened or inflated twice."""
+
+    error: str | None = None
+    zf: zipfile.ZipFile | None = None
+    cut: dict[str, bytes] = field(default_factory=dict)  # worksheet parts with far cells cut
+
+
+_WS_TARGET = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?Type="[^"]*/worksheet"[^>]*?'
+                        rb'Target="([^"]+)"|<(?:\w+:)?Relationship\b[^>]*?Target="([^"]+)"'
+                        rb'[^>]*?Type="[^"]*/worksheet"')
+
+
+def _worksheet_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """Worksheet part names: the usual folder, and wherever workbook.xml.rels points."""
+    out = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    if "xl/_rels/workbook.xml.rels" in names:
+        info = zf.getinfo("xl/_rels/workbook.xml.rels")
+        if info.file_size < 1024 * 1024:
+            for m in _WS_TARGET.finditer(zf.read(info)):
+                t = (m.group(1) or m.group(2)).decode("utf-8", "replace")
+                out.add(_norm_part(t.lstrip("/") if t.startswith("/") else "xl/" + t))
+    return out
+
+
 def _zip_guard(data: bytes) -> str | None:
     """Reject zip bombs and entity tricks before calamine expands anything."""
+    return _check_package(data).error
+
+
+def _check_package(data: bytes) -> _Package:
+    """Sizes, ratios and XML prologs of every part; worksheets read once and cropped if needed."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        return f"corrupt:{exc}"
+        return _Package(f"corrupt:{exc}")
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > 10 * 1024 * 1024 and info.compress_size and \
                 info.file_size / info.compress_size > MAX_RATIO:
-            return f"too_large:{info.filename} の圧縮率が {info.file_size // info.compress_size} 倍"
+            return _Package(f"too_large:{info.filename} の圧縮率が "
+                            f"{info.file_size // info.compress_size} 倍")
     if total > MAX_UNCOMPRESSED:
-        return f"too_large:展開後 {total // (1024 * 1024)} MB"
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels", ".vml")):
-            try:
+        return _Package(f"too_large:展開後 {total // (1024 * 1024)} MB")
+    out = _Package(zf=zf)
+    try:
+        sheets = _worksheet_parts(zf, {i.filename for i in infos})
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            if info.filename in sheets:  # read whole once: the prolog and the far-cell test
+                xml = zf.read(info)
+                unsafe = _unsafe_prolog(io.BytesIO(xml))
+                if not unsafe and _FAR_REF.search(xml):
+                    out.cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
+            else:
                 with zf.open(info) as fh:
                     unsafe = _unsafe_prolog(fh)
-            except Exception as exc:  # a damaged member
-                return f"corrupt:{info.filename}: {exc}"
             if unsafe:
-                return f"unsafe:{info.filename} に DOCTYPE/ENTITY 宣言"
-    return None
+                return _Package(f"unsafe:{info.filename} に DOCTYPE/ENTITY 宣言")
+    except Exception as exc:  # a damaged member
+        return _Package(f"corrupt:{exc}")
+    return out
 
 
 _COMMENT_OR_PI = re.compile(r"<!--.*?-->|<\?.*?\?>", re.S)
@@ -269,23 +330,13 @@ _FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="(?:[A-Z]{3}\d+|(?:D[Q-Z]|[E-Z]
                        rb'[A-Z]{1,2}\d{5,})"[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', re.S)
 
 
-def _crop_far_cells(data: bytes) -> tuple[bytes, frozenset[str]]:
-    """The package with far-away rows and cells cut from its worksheets, and which parts."""
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    cut: dict[str, bytes] = {}
-    for info in zf.infolist():
-        if not info.filename.endswith(".xml") or info.filename.startswith(("docProps/", "[")):
-            continue
-        xml = zf.read(info)
-        if b"sheetData" in xml and _FAR_REF.search(xml):
-            cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
-    if not cut:
-        return data, frozenset()
+def _rezip(zf: zipfile.ZipFile, cut: dict[str, bytes]) -> bytes:
+    """The package again with some parts replaced (only for worksheets with far cells)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zo:
         for info in zf.infolist():
             zo.writestr(info.filename, cut.get(info.filename) or zf.read(info))
-    return out.getvalue(), frozenset(cut)
+    return out.getvalue()
 
 
 def read_book(path: str | Path, passwords: list[str] | None = None,
@@ -324,10 +375,11 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
         b = _bad("read.not_excel", path, _describe_non_excel(data))
         b.sha256 = sha
         return b
+    pkg = _Package()
     if kind in ("zip", "ods", "xlsb"):
-        guard = _zip_guard(data)
-        if guard:
-            code, _, detail = guard.partition(":")
+        pkg = _check_package(data)
+        if pkg.error:
+            code, _, detail = pkg.error.partition(":")
             code = {"corrupt": "read.corrupt", "too_large": "read.too_large",
                     "unsafe": "read.unsafe_xml"}[code]
             b = _bad(code, path, detail)
@@ -336,11 +388,13 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
     cropped: frozenset[str] = frozenset()
     if kind == "zip":
         kind = "xlsx"
-        data, cropped = _crop_far_cells(data)
+        if pkg.cut and pkg.zf is not None:
+            data, cropped, pkg.zf = _rezip(pkg.zf, pkg.cut), frozenset(pkg.cut), None
     elif kind == "ole":
         kind = "xls"
     book = Book(path=path, sha256=sha, kind=kind, sheets=[], problems=problems, data=data,
-                modified=modified, cropped=cropped)
+                modified=modified, cropped=cropped,
+                _zip=pkg.zf if kind == "xlsx" else None)
     try:
         _load_values(book)
     except Exception as exc:  # calamine refused the file

@@ -1,0 +1,185 @@
+"""How fast xltools reads returned checklists, against openpyxl and a bare calamine read.
+
+Generates N realistic submissions with :mod:`xltools.synth` (cached in ``--cache``, default
+``benchmarks/.cache``; generated once, reused by later runs), then measures, each in a fresh
+subprocess so peak memory is its own:
+
+* ``xltools-j1`` / ``xltools-j2``: :func:`xltools.batch.run` with jobs=1 and jobs=2, no store
+  (the full read: recognition, location, decoding, checks, the three frames);
+* ``openpyxl``: ``load_workbook`` and every cell value of every sheet (a plain openpyxl loop);
+* ``calamine``: python-calamine, every cell value of every sheet (the practical floor);
+* ``store-rerun``: a second jobs=2 run with the store, nothing changed (incremental re-run);
+* with ``--n 10000`` (or more): ``xltools normalize --jobs 2`` through the command line,
+  writing CSV and Parquet, wall time against the 30 s goal.
+
+openpyxl is timed on at most ``--openpyxl-sample`` files (it is ~100x slower); its per-file
+time is what the ratio uses. Peak memory is ru_maxrss of the measuring process and, for the
+pool, of its largest worker.
+
+Example::
+
+    python benchmarks/bench_read.py --n 500
+    python benchmarks/bench_read.py --n 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GOAL_OPENPYXL, GOAL_CALAMINE, GOAL_10K = 20.0, 3.0, 30.0
+
+
+def _make(args: tuple[str, int]) -> None:
+    from xltools import synth
+
+    folder, i = args
+    path = Path(folder) / f"sub{i:05d}.xlsx"
+    if not path.exists():
+        spec = synth.random_spec(random.Random(i), seed=i)
+        tmp = path.with_suffix(".tmp")
+        synth.write_workbook(tmp, [spec])
+        tmp.rename(path)
+
+
+def corpus(cache: Path, n: int) -> list[str]:
+    """The first n cached submissions, generating the missing ones (in parallel)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    missing = [i for i in range(n) if not (cache / f"sub{i:05d}.xlsx").exists()]
+    if missing:
+        t = time.perf_counter()
+        with ProcessPoolExecutor(os.cpu_count()) as pool:
+            list(pool.map(_make, [(str(cache), i) for i in missing], chunksize=64))
+        print(f"generated {len(missing)} submissions in {time.perf_counter() - t:.1f} s",
+              file=sys.stderr)
+    return [str(cache / f"sub{i:05d}.xlsx") for i in range(n)]
+
+
+# --------------------------------------------------------------------------------------------
+# one measurement (runs in its own process)
+
+
+def _measure(method: str, files: list[str], store: str | None) -> dict[str, float]:
+    t = time.perf_counter()
+    extra: dict[str, float] = {}
+    if method.startswith("xltools-j") or method == "store-rerun":
+        from xltools import batch
+
+        jobs = 2 if method == "store-rerun" else int(method[-1])
+        res = batch.run(files, jobs=jobs, store=store)
+        extra = {"submissions": len(res.submissions), "answers": len(res.answers),
+                 "parsed": res.stats["parsed"], "cached": res.stats["cached"]}
+    elif method == "openpyxl":
+        import openpyxl
+
+        for f in files:
+            wb = openpyxl.load_workbook(f, data_only=True)
+            for ws in wb.worksheets:
+                for _row in ws.iter_rows(values_only=True):
+                    pass
+    elif method == "calamine":
+        import python_calamine as pc
+
+        for f in files:
+            wb = pc.CalamineWorkbook.from_path(f)
+            for i in range(len(wb.sheet_names)):
+                wb.get_sheet_by_index(i).to_python()
+    else:
+        raise ValueError(method)
+    seconds = time.perf_counter() - t
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "files": len(files), "rss_mb": own, "child_rss_mb": kids, **extra}
+
+
+def run_one(method: str, files: list[str], store: str | None = None) -> dict[str, float]:
+    """Measure one method in a fresh interpreter (clean peak memory, no warm caches)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(files, fh)
+    cmd = [sys.executable, __file__, "--one", method, "--files", fh.name]
+    if store:
+        cmd += ["--store", store]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    os.unlink(fh.name)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cli_wall(files_dir: Path, jobs: int) -> float:
+    out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+    exe = shutil.which("xltools") or str(Path(sys.executable).parent / "xltools")
+    t = time.perf_counter()
+    subprocess.run([exe, "normalize", str(files_dir), "--out", str(out), "--jobs", str(jobs),
+                    "--no-store", "-q"], check=False, capture_output=True)
+    wall = time.perf_counter() - t
+    shutil.rmtree(out, ignore_errors=True)
+    return wall
+
+
+def line(name: str, r: dict[str, float]) -> str:
+    per = r["seconds"] / r["files"] * 1000
+    mem = f"{r['rss_mb']:.0f} MB" + (f" (+ worker {r['child_rss_mb']:.0f} MB)"
+                                     if r.get("child_rss_mb", 0) > 1 else "")
+    return (f"{name:<14} {r['files']:>6.0f} files {r['seconds']:>8.2f} s "
+            f"{r['files'] / r['seconds']:>8.1f} files/s {per:>8.2f} ms/file  peak {mem}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=500)
+    ap.add_argument("--cache", type=Path, default=HERE / ".cache")
+    ap.add_argument("--openpyxl-sample", type=int, default=300)
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--files", help=argparse.SUPPRESS)
+    ap.add_argument("--store", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.one:
+        print(json.dumps(_measure(a.one, json.loads(Path(a.files).read_text()), a.store)))
+        return
+
+    files = corpus(a.cache, a.n)
+    folder = Path(tempfile.mkdtemp(prefix="bench-in-"))
+    for f in files:  # a folder of exactly these N (the cache may hold more)
+        os.symlink(f, folder / Path(f).name)
+    size = sum(os.path.getsize(f) for f in files) / len(files)
+    print(f"N = {len(files)} submissions, mean {size / 1024:.1f} KB, {os.cpu_count()} CPUs")
+    results = {}
+    for m in ("calamine", "xltools-j1", "xltools-j2"):
+        results[m] = run_one(m, files)
+        print(line(m, results[m]), flush=True)
+    results["openpyxl"] = run_one("openpyxl", files[:a.openpyxl_sample])
+    print(line("openpyxl", results["openpyxl"]), flush=True)
+    store = str(Path(tempfile.mkdtemp(prefix="bench-store-")) / "store.sqlite")
+    run_one("xltools-j2", files, store)  # fill the store
+    results["store-rerun"] = run_one("store-rerun", files, store)
+    print(line("store-rerun", results["store-rerun"]), flush=True)
+
+    def per(m: str) -> float:
+        return results[m]["seconds"] / results[m]["files"]
+
+    r_op = per("openpyxl") / per("xltools-j1")
+    r_cal = per("xltools-j1") / per("calamine")
+    print(f"xltools j1 vs openpyxl: {r_op:5.1f}x faster (goal >= {GOAL_OPENPYXL:.0f}x) "
+          f"{'OK' if r_op >= GOAL_OPENPYXL else 'MISSED'}")
+    print(f"xltools j1 vs calamine: {r_cal:5.1f}x slower (goal <= {GOAL_CALAMINE:.0f}x) "
+          f"{'OK' if r_cal <= GOAL_CALAMINE else 'MISSED'}")
+    print(f"xltools j2 vs openpyxl: {per('openpyxl') / per('xltools-j2'):5.1f}x faster")
+    if a.n >= 10000:
+        wall = cli_wall(folder, 2)
+        print(f"xltools normalize --jobs 2, {a.n} submissions (CSV + Parquet written): "
+              f"{wall:.1f} s (goal < {GOAL_10K:.0f} s) {'OK' if wall < GOAL_10K else 'MISSED'}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
