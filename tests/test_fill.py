@@ -372,6 +372,113 @@ def test_dropdown_gets_its_own_list_values(cases: dict, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# the contract role table (xltools.tables, when present)
+
+
+def _contract_answers(path: Path) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """--example --form contract, edited: defaults with a few いいえ (one with 完了日); the
+    second contract overrides A-1 with いいえ and its own 完了日 and has no 初回確認日."""
+    write_example(path, form="contract")
+    wb = openpyxl.load_workbook(path)
+    d = wb["既定回答"]
+    defaults = {}
+    for r in range(2, d.max_row + 1):
+        item_id = d.cell(r, 6).value.split(":")[0]
+        a = "いいえ" if r % 4 == 0 else "はい"
+        done = dt.date(2025, 12, r) if a == "いいえ" and r % 8 == 0 else None
+        d.cell(r, 4).value, d.cell(r, 5).value = a, done
+        defaults[item_id] = (a, done)
+    f = wb["施設一覧"]
+    col = {c.value: c.column for c in f[1]}
+    f.cell(1, f.max_column + 1).value = "A-1 完了日"
+    for row, (name, system) in enumerate([("さくら総合病院", "電子カルテ"), ("ひかり記念病院", "PACS")], 2):
+        f.cell(row, col["医療機関名"]).value = name
+        f.cell(row, col["事業者名"]).value = "株式会社メディシステム"
+        f.cell(row, col["対象システム"]).value = system
+    f.cell(2, col["初回確認日"]).value = dt.date(2025, 10, 28)
+    f.cell(3, col["A-1"]).value = "いいえ"
+    f.cell(3, f.max_column).value = "2026/1/15"
+    wb.save(path)
+    truth: dict[str, dict[str, tuple[str, str, str]]] = {"さくら総合病院": {}, "ひかり記念病院": {}}
+    for item_id, (a, done) in defaults.items():
+        ans = "yes" if a == "はい" else "no"
+        truth["さくら総合病院"][item_id] = (ans, "2025-10-28", done.isoformat() if done else "")
+        if item_id == "A-1":
+            ans, done = "no", dt.date(2026, 1, 15)
+        truth["ひかり記念病院"][item_id] = (ans, "", done.isoformat() if done and ans == "no" else "")
+    return truth
+
+
+@pytest.fixture(scope="module")
+def contract(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    tt = pytest.importorskip("xltools.table_templates")
+    pytest.importorskip("xltools.tables")
+    d = tmp_path_factory.mktemp("contract")
+    tpl = tt.write_contract_template(d / "役割分担確認表.xlsx")
+    return tpl, _contract_answers(d / "answers.xlsx")
+
+
+def _contract_layout_template(path: Path, **layout: object) -> Path:
+    tt = pytest.importorskip("xltools.table_templates")
+    wb = tt._workbook(path)
+    ws = wb.add_worksheet("確認表")
+    fields = {"facility_name": "", "vendor_name": "", "system_name": ""}
+    tt.write_contract(wb, ws, tt.contract_items(), tt.ContractLayout(**layout), tt.ContractFill(fields=fields))
+    wb.close()
+    return path
+
+
+@pytest.mark.parametrize("mark", ["word", "circle"])
+@pytest.mark.parametrize("layout", [None, {"date_at": "field_right"}, {"date_at": "field_colon"},
+                                    {"split": True, "group_style": "left_column"}],
+                         ids=["official", "date-field-right", "date-field-colon", "split-left-groups"])
+def test_contract_round_trip(layout: dict | None, mark: str, contract: tuple[Path, dict],
+                             tmp_path: Path) -> None:
+    tpl, truth = contract
+    if layout is not None:
+        tpl = _contract_layout_template(tmp_path / "layout.xlsx", **layout)
+    result = fill(tpl, contract[0].parent / "answers.xlsx", tmp_path / "out", mark=mark)
+    assert result.template.form == "contract"
+    for w in result.files:
+        got = read(w.path)
+        sub = got.submissions.iloc[0]
+        assert (sub.form, sub.variant) == ("contract", "joint")
+        assert (sub.facility_name, sub.vendor_name) == (w.facility.facility_name, "株式会社メディシステム")
+        rows = {a.item_id: (a.answer, a.checked_on, a.completed_on) for a in got.answers.itertuples()}
+        assert rows == truth[w.facility.facility_name]
+        sources = set(got.answers["source"])
+        expected = {"columns"} if layout and layout.get("split") else {"shape" if mark == "circle" else "text"}
+        assert sources == expected
+
+
+def test_contract_only_written_cells_change(contract: tuple[Path, dict], tmp_path: Path) -> None:
+    tpl_path, _ = contract
+    result = fill(tpl_path, tpl_path.parent / "answers.xlsx", tmp_path / "out")
+    before = parts_of(tpl_path.read_bytes())
+    tpl = result.template
+    for w in result.files:
+        after = parts_of(w.path.read_bytes())
+        changed = {n for n in before if before[n] != after[n]}
+        assert set(after) == set(before)
+        assert changed <= {"xl/worksheets/sheet1.xml", "xl/styles.xml"}
+        # 完了日 cells print （　/　） in a text style: a date style was added for them
+        assert "xl/styles.xml" in changed
+        part = "xl/worksheets/sheet1.xml"
+        root_b, root_a = etree.fromstring(before[part]), etree.fromstring(after[part])
+        cells_b = {c.get("r"): etree.tostring(c) for c in root_b.iter(f"{{{NS_MAIN}}}c")}
+        cells_a = {c.get("r"): etree.tostring(c) for c in root_a.iter(f"{{{NS_MAIN}}}c")}
+        differ = {r for r in cells_a if cells_a[r] != cells_b.get(r)}
+        # answers, 完了日 of いいえ, the fields, the 初回確認 header: and nothing else
+        answer_rows = {s.answer_cell for slots in tpl.slots.values() for s in slots}
+        allowed = {address(*c) for c in answer_rows}
+        allowed |= {address(*s.target_cell) for slots in tpl.slots.values() for s in slots if s.target_cell}
+        allowed |= {address(*f.cell) for f in tpl.fields.values()}
+        allowed |= {address(*f.cell) for f in tpl.sheet_dates}
+        assert differ and differ <= allowed
+        assert _sheet_without(before[part], differ) == _sheet_without(after[part], differ)
+
+
+# --------------------------------------------------------------------------------------------
 # answers input: CSV, ids, refs, validation
 
 

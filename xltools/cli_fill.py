@@ -23,6 +23,8 @@ EXIT_USAGE, EXIT_CANNOT_RUN = 2, 3
               help="Printed はい・いいえ cells: keep the chosen word, or circle it.")
 @click.option("--example", type=click.Path(dir_okay=False),
               help="Write a ready-to-edit answers workbook here instead of filling.")
+@click.option("--form", type=click.Choice(["checklist", "contract"]), default="checklist",
+              show_default=True, help="Form for --example (the template decides when filling).")
 @click.option("--edition", default="R8", show_default=True, help="Edition for --example (R5..R8).")
 @click.option("--variant", type=click.Choice(["hospital", "pharmacy", "vendor"]), default="vendor",
               show_default=True, help="Variant for --example.")
@@ -30,9 +32,10 @@ EXIT_USAGE, EXIT_CANNOT_RUN = 2, 3
               help="Extra mappings folder (overrides bundled forms of the same edition).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def fill_command(template: str | None, answers: tuple[str, ...], out_dir: str | None,
-                 name_pattern: str, mark: str, example: str | None, edition: str, variant: str,
+                 name_pattern: str, mark: str, example: str | None, form: str, edition: str,
+                 variant: str,
                  mappings: str | None, quiet: bool) -> None:
-    """Fill the official checklist for every facility of an answers workbook.
+    """Fill the official checklist (or contract role table) for every facility.
 
     ANSWERS is the workbook made with --example (既定回答 + 施設一覧), or CSV files
     (UTF-8, UTF-8 with BOM or Shift_JIS) holding those tables. Writes one workbook per
@@ -44,6 +47,7 @@ def fill_command(template: str | None, answers: tuple[str, ...], out_dir: str | 
         xltools fill --example 回答.xlsx --edition R8 --variant vendor
         xltools fill R8_事業者確認用.xlsx 回答.xlsx --out 提出用/
         xltools fill R6_事業者確認用.xlsx 回答.xlsx --out 提出用/ --mark circle
+        xltools fill --example 契約回答.xlsx --form contract
     """
     from .fill import FillError, fill, write_example
     from .mappings import MappingError
@@ -52,7 +56,7 @@ def fill_command(template: str | None, answers: tuple[str, ...], out_dir: str | 
         if template or answers:
             raise click.UsageError("--example takes no TEMPLATE/ANSWERS; it writes a new answers workbook.")
         try:
-            path = write_example(example, edition, variant, mappings)
+            path = write_example(example, edition, variant, mappings, form=form)
         except (ValueError, MappingError) as exc:
             raise click.UsageError(str(exc)) from exc
         except OSError as exc:

@@ -51,7 +51,9 @@ MARKS = ("word", "circle")
 SUMMARY_NAME = "提出用一覧.xlsx"
 DEFAULT_PATTERN = "{facility}_{system}_{label}.xlsx"
 PATTERN_FIELDS = ("facility", "system", "code", "vendor", "respondent", "label", "row")
-VARIANT_LABELS = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用"}
+VARIANT_LABELS = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
+                  "joint": "役割分担確認表"}
+FORMS = ("checklist", "contract")
 SCOPE_JA = {"all": "全般", "server": "サーバ", "terminal": "端末PC", "network": "ネットワーク機器"}
 
 # Sheet names and headers of the answers workbook (``--example``). Headers are matched after
@@ -273,7 +275,7 @@ def _header_kind(h: str) -> str:
         return "id"
     for kind, words in (("ref", ("項番", "番号", "ref")), ("scope", ("対象",)),
                         ("text", ("確認事項", "項目")), ("checked", ("確認日",)),
-                        ("target", ("目標日",)), ("answer", ("回答", "1回目", "answer"))):
+                        ("target", ("目標日", "完了日")), ("answer", ("回答", "1回目", "初回確認", "answer"))):
         if any(h.startswith(w) for w in words) and not h.startswith("回答者"):
             return kind
     return ""
@@ -287,7 +289,7 @@ _FIELD_WORDS = {
     "system_name": {norm(w) for w in ("システム名", "システム名称", "対象システム", "system_name")},
     "vendor_name": {norm(w) for w in ("事業者名", "会社名", "vendor_name")},
     "respondent": {norm(w) for w in ("回答者", "回答者名", "記入者", "担当者", "respondent")},
-    "checked_on": {norm(w) for w in ("確認日", "確認年月日", "checked_on")},
+    "checked_on": {norm(w) for w in ("確認日", "確認年月日", "初回確認日", "初回確認", "checked_on")},
 }
 
 
@@ -296,6 +298,9 @@ class _Resolver:
 
     def __init__(self, mapping: FormMapping, variant: str, vocab: Vocabulary, words: Words) -> None:
         self.mapping = mapping
+        # a year-less date belongs to the checklist edition's fiscal year; the contract table
+        # has no year of its own, so there a date must carry its year
+        self.fiscal_year = mapping.fiscal_year if mapping.form == "checklist" else None
         self.variant = variant
         self.vocab = vocab
         self.words = words
@@ -339,13 +344,18 @@ class _Resolver:
 
     def date(self, value: Any, item: Item | None = None) -> tuple[dt.date | None, bool]:
         fy = (item.target_fiscal_year if item and item.target_fiscal_year else None) or \
-            self.mapping.fiscal_year
+            self.fiscal_year
         got = parse_date(value, fy)
         return got.value, got.ok
 
     def describe(self, key: Key) -> str:
         it = self.mapping.item(key[0])
         return it.ref if len(it.scopes) == 1 else f"{it.ref}（{scope_ja(key[1])}）"
+
+
+def target_word(mapping: FormMapping) -> str:
+    """What the per-item date of a いいえ is called on the form."""
+    return "完了日" if mapping.form == "contract" else "目標日"
 
 
 def scope_ja(scope: str) -> str:
@@ -364,7 +374,8 @@ def _nfkc(text: str) -> str:
     return t.translate(_BRACKETS)
 
 
-_SPLIT_KEY = re.compile(r"^(?P<key>.+?)\s*(?:[:_\s]\s*(?P<field>目標日|確認日|回答|target|checked_on|answer))$")
+_SPLIT_KEY = re.compile(
+    r"^(?P<key>.+?)\s*(?:[:_\s]\s*(?P<field>目標日|完了日|確認日|回答|target|checked_on|answer))$")
 
 
 def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str] | FillProblem:
@@ -377,7 +388,7 @@ def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str]
     m = _SPLIT_KEY.match(h)
     if m:
         h = m.group("key").strip()
-        fld = {"目標日": "target", "target": "target", "確認日": "checked",
+        fld = {"目標日": "target", "完了日": "target", "target": "target", "確認日": "checked",
                "checked_on": "checked"}.get(m.group("field"), "answer")
     candidates = [(h, "")]
     m2 = re.match(r"^(?P<key>.+?)\s*\((?P<scope>[^()]*)\)$", h)
@@ -437,7 +448,8 @@ def load_answers(paths: Sequence[str | os.PathLike[str]], mapping: FormMapping, 
                                     "「医療機関名」の列がある表（施設一覧）が見つかりません。"
                                     "xltools fill --example で作った回答ファイルを使ってください。"))
     answers = Answers(mapping, variant, defaults, facilities, ", ".join(map(str, paths)))
-    problems += _check_targets(answers, res)
+    if mapping.form == "checklist":  # a contract's 完了日 comes later, when the item is settled
+        problems += _check_targets(answers, res)
     if problems:
         raise AnswersError(problems)
     return answers
@@ -478,8 +490,9 @@ def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[Fil
                                             "項番（または ID）が空なので、どの項目の回答か分かりません。"))
             continue
         if keys is None:
-            problems.append(FillProblem("fill.unknown_item", where, _unknown_msg(ident or ref, res)))
-            continue
+            if any(cell_text(get(k)).strip() for k in ("answer", "checked", "target")):
+                problems.append(FillProblem("fill.unknown_item", where, _unknown_msg(ident or ref, res)))
+            continue  # an unanswered row of an item this template lacks: nothing to write
         item = res.mapping.item(keys[0][0])
         answer = res.answer(get("answer"))
         if answer is None:
@@ -488,7 +501,7 @@ def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[Fil
             answer = ""
         checked, ok1 = res.date(get("checked"))
         target, ok2 = res.date(get("target"), item)
-        for ok, k, label in ((ok1, "checked", "確認日"), (ok2, "target", "目標日")):
+        for ok, k, label in ((ok1, "checked", "確認日"), (ok2, "target", target_word(res.mapping))):
             if not ok:
                 problems.append(FillProblem("fill.bad_date", where,
                                             f"{label}「{cell_text(get(k))}」を日付として読めません（例：2026/10/1、令和8年10月1日）。"))
@@ -528,8 +541,10 @@ def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[Fill
             continue  # the vendor's own notes
         got = _parse_override_header(h, res)
         if isinstance(got, FillProblem):
-            where = f"{t.name} {_col(t, i)}{t.header_line}（見出し「{h}」）"
-            problems.append(FillProblem(got.code, where, got.message))
+            used = any(i < len(row) and cell_text(row[i]).strip() for _, row in t.rows)
+            if used:  # an empty column of an item this template lacks is harmless
+                where = f"{t.name} {_col(t, i)}{t.header_line}（見出し「{h}」）"
+                problems.append(FillProblem(got.code, where, got.message))
             continue
         overrides.append((i, *got))
     for line, row in t.rows:
@@ -612,17 +627,20 @@ class Slot:
     yes_cell: Cell | None = None
     no_cell: Cell | None = None
     date_cell: Cell | None = None  # None: the date goes into the answer text (R5/R6)
-    target_cell: Cell | None = None
+    target_cell: Cell | None = None  # 目標日 (checklist) / 完了日 (contract)
+    row_date: bool = True  # False: the check date is the sheet's (contract 初回確認)
 
 
 @dataclass
 class FieldSlot:
     """Where a header field's value goes: the cell right of (or below) its label, or the label
-    cell itself when the label is printed as ``医療機関名：``."""
+    cell itself when the label is printed as ``医療機関名：`` (``label``) or, for the contract's
+    初回確認 date, as ``初回確認\\n（　/　）`` (``label`` holds the whole printed text)."""
 
     part: str
     cell: Cell
-    label: str = ""  # non-empty: write "label：value" into the label cell
+    label: str = ""  # non-empty: write label + value into the label cell
+    bracket: bool = False  # the value goes into the label's "（　/　）"
 
 
 @dataclass
@@ -637,8 +655,13 @@ class Template:
     fields: dict[str, FieldSlot]
     sheets: list[str]
     missing: list[Key]
+    sheet_dates: list[FieldSlot] = field(default_factory=list)  # contract: 初回確認
 
     _layouts: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def form(self) -> str:
+        return self.mapping.form
 
     @property
     def label(self) -> str:
@@ -658,7 +681,11 @@ class Template:
 
 
 def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = None) -> Template:
-    """Read and locate a template; raise :class:`TemplateError` when it cannot be filled."""
+    """Read and locate a template; raise :class:`TemplateError` when it cannot be filled.
+
+    A checklist sheet is looked for first (with the reader's locator); a workbook without one
+    is tried as the contract role table (:mod:`xltools.tables`) when that module is present.
+    """
     from . import checklist
 
     catalogue = catalogue or load_catalogue()
@@ -681,9 +708,12 @@ def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = No
         if loc is not None and sheet.part:
             located.append(loc)
     if not located:
+        contract = _open_contract(path, book.sheets, patcher, catalogue)
+        if contract is not None:
+            return contract
         raise TemplateError([FillProblem("fill.template_not_form", name,
-                                         "チェックリストの様式として認識できるシートがありません。公式の様式か "
-                                         "xltools template で作った様式を指定してください。")])
+                                         "チェックリスト（または契約の役割分担確認表）の様式として認識できるシートが"
+                                         "ありません。公式の様式か xltools template で作った様式を指定してください。")])
     first = located[0]
     other = [lo for lo in located if lo.mapping.key != first.mapping.key
              or set(lo.mapping.expected_rows(lo.variant)) != set(first.mapping.expected_rows(first.variant))]
@@ -699,7 +729,8 @@ def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = No
     words = Words.of(catalogue)
     for loc in located:
         problems += _slots_of(loc, slots)
-        for fname, fs in _field_slots(loc, words, patcher).items():
+        skip = {h.row for h in loc.rows} | set(loc.columns.header_rows)
+        for fname, fs in _field_slots(loc.sheet, skip, loc.fields, words, patcher).items():
             fields.setdefault(fname, fs)
     if problems:
         raise TemplateError(problems)
@@ -707,6 +738,28 @@ def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = No
     return Template(path=path, patcher=patcher, mapping=first.mapping, variant=first.variant,
                     slots=slots, fields=fields, sheets=[lo.sheet.name for lo in located],
                     missing=[k for k in expected if k not in slots])
+
+
+def _answer_slot(sheet: Sheet, part: str, key: Key, row: int, answer_col: int | None,
+                 yes_col: int | None, no_col: int | None) -> Slot:
+    """How one row's answer cell asks to be filled: dropdown, printed words, blank or split."""
+    s = Slot(part=part, sheet=sheet.name, key=key, answer_cell=None, kind="split")
+    if answer_col is not None:
+        cell = sheet.merged_origin(row, answer_col)
+        s.answer_cell = cell
+        value = sheet.value(*cell)
+        text = value if isinstance(value, str) else ""
+        if sheet.has_list_validation(*cell):
+            s.kind = "dropdown"
+            s.choices = _dropdown_choices(sheet, cell)
+        elif "はい" in text and "いいえ" in text:
+            s.kind, s.printed = "printed", text
+        else:
+            s.kind = "blank"
+    else:
+        s.yes_cell = sheet.merged_origin(row, yes_col) if yes_col is not None else None
+        s.no_cell = sheet.merged_origin(row, no_col) if no_col is not None else None
+    return s
 
 
 def _slots_of(loc: Located, out: dict[Key, list[Slot]]) -> list[FillProblem]:
@@ -717,22 +770,8 @@ def _slots_of(loc: Located, out: dict[Key, list[Slot]]) -> list[FillProblem]:
         return [FillProblem("fill.template_not_form", f"シート「{sheet.name}」",
                             "1回目の回答欄（はい・いいえ）の列が見つかりません。")]
     for h in loc.rows:
-        s = Slot(part=part, sheet=sheet.name, key=(h.item_id, h.scope), answer_cell=None, kind="split")
-        if 1 in cols.answer:
-            cell = sheet.merged_origin(h.row, cols.answer[1])
-            s.answer_cell = cell
-            value = sheet.value(*cell)
-            text = value if isinstance(value, str) else ""
-            if sheet.has_list_validation(*cell):
-                s.kind = "dropdown"
-                s.choices = _dropdown_choices(sheet, cell)
-            elif "はい" in text and "いいえ" in text:
-                s.kind, s.printed = "printed", text
-            else:
-                s.kind = "blank"
-        else:
-            s.yes_cell = sheet.merged_origin(h.row, cols.yes[1]) if 1 in cols.yes else None
-            s.no_cell = sheet.merged_origin(h.row, cols.no[1]) if 1 in cols.no else None
+        s = _answer_slot(sheet, part, (h.item_id, h.scope), h.row, cols.answer.get(1),
+                         cols.yes.get(1), cols.no.get(1))
         if 1 in cols.date:
             s.date_cell = sheet.merged_origin(h.row, cols.date[1])
         tc = cols.target_for(1)
@@ -740,6 +779,111 @@ def _slots_of(loc: Located, out: dict[Key, list[Slot]]) -> list[FillProblem]:
             s.target_cell = sheet.merged_origin(h.row, tc)
         out.setdefault(s.key, []).append(s)
     return []
+
+
+# --- the contract role table ------------------------------------------------------------------
+
+
+def contract_mapping(items: Sequence[tuple[str, str]], year: int, title: str) -> FormMapping:
+    """The contract table as a one-variant (``joint``), one-scope (``all``) form mapping, so the
+    answers machinery is the checklist's. ``items`` are (id, title) in printed order; the ref a
+    person sees is ``3`` for ``P1-3`` and ``A-1`` for Part2 items."""
+    from .mappings import Variant
+
+    its = tuple(Item(id=i, ref=i.split("-", 1)[1] if i.startswith("P1-") else i,
+                     section=1 if i.startswith("P1-") else 2, variants=("joint",), scopes=("all",),
+                     text=t) for i, t in items)
+    return FormMapping(form="contract", edition=str(year), fiscal_year=year, era=f"{year}年",
+                       variants={"joint": Variant("joint", (), title)}, items=its,
+                       sections={1: "Part1", 2: "Part2"}, markers=(), numbering="",
+                       scope_style="column", rounds=1, date_column=False, source="tables/contract",
+                       digest="")
+
+
+def _catalogue_contract_mapping() -> FormMapping:
+    from .table_catalogue import load_table_catalogue
+
+    cat = load_table_catalogue("contract")
+    return contract_mapping([(e.id, e.title or e.text) for e in cat.entries], int(cat.year), cat.title)
+
+
+def _open_contract(path: str, sheets: list[Sheet], patcher: Patcher,
+                   catalogue: Catalogue) -> Template | None:
+    """A contract role table template (None when no sheet is one, or tables is not installed)."""
+    try:
+        from .tables import locate_contract
+    except ImportError:
+        return None
+    found = []
+    for sheet in sheets:
+        loc = locate_contract(Scan.of(sheet), catalogue) if sheet.part else None
+        if loc is not None and loc.items:
+            found.append(loc)
+    if not found:
+        return None
+    loc = found[0]  # one contract per workbook: the first table found is filled
+    sheet, cols, part = loc.sheet, loc.columns, loc.sheet.part or ""
+    entries = {e.id: e for e in loc.catalogue.entries}
+    titles = [(it.item_id, it.text or (entries[it.item_id].title if it.item_id in entries else ""))
+              for it in loc.items]
+    mapping = contract_mapping(titles, int(loc.catalogue.year), loc.catalogue.title)
+
+    def first(kind: str) -> int | None:
+        return cols[kind][0] if cols.get(kind) else None
+
+    if first("answer") is None and first("yes") is None:
+        raise TemplateError([FillProblem("fill.template_not_form", f"シート「{sheet.name}」",
+                                         "初回確認（はい・いいえ）の列が見つかりません。")])
+    slots: dict[Key, list[Slot]] = {}
+    for it in loc.items:
+        s = _answer_slot(sheet, part, (it.item_id, "all"), it.row, first("answer"), first("yes"),
+                         first("no"))
+        s.row_date = False
+        done = first("completed")
+        if done is not None:
+            s.target_cell = sheet.merged_origin(it.row, done)
+        slots.setdefault(s.key, []).append(s)
+    table_rows = set(range(min(loc.header_rows), max(it.row for it in loc.items) + 1))
+    words = Words.of(catalogue)
+    fields = _field_slots(sheet, table_rows, loc.fields, words, patcher)
+    dates = _contract_date_slots(sheet, loc, table_rows, patcher)
+    return Template(path=path, patcher=patcher, mapping=mapping, variant="joint", slots=slots,
+                    fields=fields, sheets=[sheet.name], missing=[], sheet_dates=dates)
+
+
+def _contract_date_slots(sheet: Sheet, loc: Any, table_rows: set[int],
+                         patcher: Patcher) -> list[FieldSlot]:
+    """Where the sheet's 初回確認 date goes: a 初回確認日 field outside the table when the sheet
+    has one, else the 初回確認 column header (``初回確認\\n（　/　）``)."""
+    part = sheet.part or ""
+    scan = Scan.of(sheet)
+    labels = sorted((norm(w) for w in loc.catalogue.checked_on_labels), key=len, reverse=True)
+    for (r, c), t in sorted(scan.text.items()):
+        if r in table_rows or len(t) > 40:
+            continue
+        w = next((w for w in labels if t.startswith(w)), None)
+        if w is None:
+            continue
+        raw = scan.raw[(r, c)]
+        if _DATE_BRACKET.search(raw):
+            return [FieldSlot(part, (r, c), raw, bracket=True)]
+        if t.rstrip(":") != t or len(t) > len(w):
+            sep = "：" if "：" in raw else ":"
+            return [FieldSlot(part, (r, c), raw.split(sep, 1)[0] + sep)]
+        cell = _value_cell(sheet, scan, patcher, r, c, set(labels))
+        if cell is not None:
+            return [FieldSlot(part, cell)]
+    cols = [*loc.columns.get("answer", []), *loc.columns.get("yes", [])]
+    for c in cols[:1]:
+        for r in loc.header_rows:
+            origin = sheet.merged_origin(r, c)
+            raw = scan.raw.get(origin, "")
+            if "初回確認" in norm(raw):
+                return [FieldSlot(part, origin, raw, bracket=True)]
+    return []
+
+
+# --- shared helpers ---------------------------------------------------------------------------
 
 
 def _dropdown_choices(sheet: Sheet, cell: Cell) -> dict[str, str]:
@@ -776,7 +920,8 @@ def _range_values(sheet: Sheet, formula: str) -> list[str]:
 _FIELDS_WRITTEN = ("facility_name", "facility_code", "vendor_name", "system_name", "respondent")
 
 
-def _field_slots(loc: Located, words: Words, patcher: Patcher) -> dict[str, FieldSlot]:
+def _field_slots(sheet: Sheet, skip: set[int], prefilled: dict[str, Any], words: Words,
+                 patcher: Patcher) -> dict[str, FieldSlot]:
     """Label cells of the header fields and where each value goes.
 
     The locator's ``fields`` only knows labels whose value is already filled in; a blank
@@ -784,9 +929,7 @@ def _field_slots(loc: Located, words: Words, patcher: Patcher) -> dict[str, Fiel
     value cell is the first cell right of the label's merge that is empty or an existing
     value, or the cell below when only that one exists in the sheet XML.
     """
-    sheet = loc.sheet
     scan = Scan.of(sheet)
-    skip = {h.row for h in loc.rows} | set(loc.columns.header_rows)
     labels = sorted(((name, norm(w)) for name, ws in words.fields.items() for w in ws
                      if name in _FIELDS_WRITTEN), key=lambda x: len(x[1]), reverse=True)
     all_labels = {w for _, w in labels}
@@ -808,7 +951,7 @@ def _field_slots(loc: Located, words: Words, patcher: Patcher) -> dict[str, Fiel
                 sep = "：" if "：" in raw else ":"
                 out[name] = FieldSlot(sheet.part or "", (r, c), raw.split(sep, 1)[0] + sep)
                 break
-    if name_cell := loc.fields.get("facility_name"):
+    if name_cell := prefilled.get("facility_name"):
         out.setdefault("facility_name", FieldSlot(sheet.part or "", (name_cell.row, name_cell.col)))
     return out
 
@@ -887,7 +1030,7 @@ def cell_edits(template: Template, answers: dict[Key, Answer], fields: dict[str,
             e = edits.setdefault(s.part, {})
             word = WORD[a.answer]
             date_text = _date_text(a.checked_on, fy) if a.checked_on else ""
-            in_text = s.date_cell is None and s.kind in ("printed", "blank")
+            in_text = s.row_date and s.date_cell is None and s.kind in ("printed", "blank")
             if s.kind == "dropdown":
                 e[s.answer_cell] = s.choices.get(a.answer, word)
             elif s.kind == "split":
@@ -905,7 +1048,7 @@ def cell_edits(template: Template, answers: dict[Key, Answer], fields: dict[str,
                 e[s.answer_cell] = text
             if a.checked_on and s.date_cell is not None:
                 e[s.date_cell] = a.checked_on
-            elif a.checked_on and not in_text:
+            elif a.checked_on and s.row_date and not in_text:
                 warnings.append(FillProblem("fill.no_date_cell", f"シート「{s.sheet}」",
                                             f"{address(*s.answer_cell or (0, 0))} の行に確認日を書く欄がありません。"))
             if a.target_on and s.target_cell is not None:
@@ -915,7 +1058,22 @@ def cell_edits(template: Template, answers: dict[Key, Answer], fields: dict[str,
         if not value or fs is None:
             continue
         edits.setdefault(fs.part, {})[fs.cell] = f"{fs.label}{value}" if fs.label else value
+    sheet_date = _sheet_date(answers) if template.sheet_dates else None
+    for fs in template.sheet_dates if sheet_date else ():
+        text = f"{sheet_date.year}/{sheet_date.month}/{sheet_date.day}"
+        value: Any = (_with_date(fs.label, text) if fs.bracket else f"{fs.label}{text}"
+                      if fs.label else sheet_date)
+        edits.setdefault(fs.part, {})[fs.cell] = value
     return edits, circles, warnings
+
+
+def _sheet_date(answers: dict[Key, Answer]) -> dt.date | None:
+    """The one date of a sheet that has one (the contract's 初回確認): the facility's 確認日,
+    which every answer carries; the most common one if defaults brought others."""
+    from collections import Counter
+
+    dates = Counter(a.checked_on for a in answers.values() if a.checked_on)
+    return dates.most_common(1)[0][0] if dates else None
 
 
 def render(template: Template, answers: dict[Key, Answer], fields: dict[str, str],
@@ -1047,7 +1205,7 @@ def differences(answers: Answers, facility: Facility, final: dict[Key, Answer]) 
             label = it.ref if len(it.scopes) == 1 else f"{it.ref}（{scope_ja(key[1])}）"
             text = WORD.get(got.answer, "未回答")
             if got.target_on:
-                text += f"（目標日 {got.target_on:%Y/%m/%d}）"
+                text += f"（{target_word(answers.mapping)} {got.target_on:%Y/%m/%d}）"
             out.append(f"{label} {text}")
     return out
 
@@ -1169,21 +1327,30 @@ def write_summary(path: Path, files: list[Written], template: Template) -> Path:
 
 
 def write_example(path: str | os.PathLike[str], edition: str = "R8", variant: str = "vendor",
-                  mappings: str | None = None) -> Path:
-    """Write an answers workbook for one edition and variant, ready to edit.
+                  mappings: str | None = None, form: str = "checklist") -> Path:
+    """Write an answers workbook for one form edition and variant, ready to edit.
 
     ``既定回答``: every item and scope with its printed ref and text; 回答 with a はい/いいえ
     dropdown, 確認日, 目標日 (used whenever the answer is いいえ). ``施設一覧``: one row per
     client facility, plus one column per item (headed by the printed ref) where a facility's
     answer differs from the default — no ids to learn. ``記入方法``: how to use it.
+
+    ``form="contract"`` writes the same for the contract role table (items from its catalogue;
+    完了日 instead of 目標日; the one 初回確認日 per contract in 施設一覧).
     """
     import xlsxwriter
 
     from .template import scope_label
 
-    m = load_catalogue(mappings).get("checklist", edition)
-    if variant not in m.variants:
-        raise ValueError(f"checklist {edition} has no variant {variant!r}; known: {sorted(m.variants)}")
+    if form == "contract":
+        m, variant = _catalogue_contract_mapping(), "joint"
+    elif form == "checklist":
+        m = load_catalogue(mappings).get("checklist", edition)
+        if variant not in m.variants:
+            raise ValueError(f"checklist {edition} has no variant {variant!r}; known: {sorted(m.variants)}")
+    else:
+        raise ValueError(f"form must be one of {FORMS}, not {form!r}")
+    contract = form == "contract"
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
@@ -1199,41 +1366,56 @@ def write_example(path: str | os.PathLike[str], edition: str = "R8", variant: st
               "error_message": "日付（例：2026/10/1）を入力してください。"}
 
     ws = wb.add_worksheet(DEFAULTS_SHEET)
-    heads = [(H_REF, 8), (H_SCOPE, 14), (H_TEXT, 60), (H_ANSWER, 12), (H_CHECKED, 12),
-             (H_TARGET, 12), (H_ID, 24)]
+    rows = m.expected_rows(variant)
+    heads = ([("区分", 16), (H_REF, 8), ("項目", 40), (H_ANSWER, 12), ("完了日", 12), (H_ID, 16)]
+             if contract else
+             [(H_REF, 8), (H_SCOPE, 14), (H_TEXT, 60), (H_ANSWER, 12), (H_CHECKED, 12),
+              (H_TARGET, 12), (H_ID, 24)])
     for c, (h, w) in enumerate(heads):
         ws.write_string(0, c, h, head)
         ws.set_column(c, c, w)
-    rows = m.expected_rows(variant)
     for r, (item_id, scope) in enumerate(rows, start=1):
         it = m.item(item_id)
-        ws.write_string(r, 0, it.ref, center)
-        ws.write_string(r, 1, scope_label(scope), center)
-        ws.write_string(r, 2, it.text_for(variant), text)
-        ws.write_blank(r, 3, None, center)
-        ws.write_blank(r, 4, None, date)
-        ws.write_blank(r, 5, None, date)
-        ws.write_string(r, 6, f"{item_id}:{scope}", grey)
+        if contract:
+            part = "Part1" if it.section == 1 else f"Part2 {item_id.split('-')[0]}"
+            values = [(part, center), (it.ref, center), (it.text, text), (None, center),
+                      (None, date), (f"{item_id}:{scope}", grey)]
+        else:
+            values = [(it.ref, center), (scope_label(scope), center), (it.text_for(variant), text),
+                      (None, center), (None, date), (None, date), (f"{item_id}:{scope}", grey)]
+        for c, (v, f) in enumerate(values):
+            if v is None:
+                ws.write_blank(r, c, None, f)
+            else:
+                ws.write_string(r, c, v, f)
         ws.set_row(r, 30)
     n = len(rows)
-    ws.data_validation(1, 3, n, 3, yes_no)
-    ws.data_validation(1, 4, n, 5, a_date)
-    ws.freeze_panes(1, 3)
+    answer_col = [h for h, _ in heads].index(H_ANSWER)
+    ws.data_validation(1, answer_col, n, answer_col, yes_no)
+    ws.data_validation(1, answer_col + 1, n, len(heads) - 2, a_date)
+    ws.freeze_panes(1, answer_col)
 
     fs = wb.add_worksheet(FACILITIES_SHEET)
-    names = ["facility_name", "facility_code", "system_name", *(["vendor_name"] if variant == "vendor" else []),
-             "respondent", "checked_on"]
+    if contract:
+        names = ["facility_name", "facility_code", "vendor_name", "system_name", "respondent",
+                 "checked_on"]
+        headers = {**FACILITY_HEADERS, "system_name": "対象システム", "checked_on": "初回確認日"}
+    else:
+        names = ["facility_name", "facility_code", "system_name",
+                 *(["vendor_name"] if variant == "vendor" else []), "respondent", "checked_on"]
+        headers = FACILITY_HEADERS
     widths = {"facility_name": 30, "facility_code": 14, "system_name": 20, "vendor_name": 24,
               "respondent": 12, "checked_on": 12}
     c = 0
     for name in names:
-        fs.write_string(0, c, FACILITY_HEADERS[name], head)
+        fs.write_string(0, c, headers[name], head)
         fs.set_column(c, c, widths[name], date if name == "checked_on" else None)
         c += 1
     first_override = c
     for item_id, scope in rows:
         it = m.item(item_id)
-        label = it.ref if len(it.scopes) == 1 else f"{it.ref}（{scope_label(scope)}）"
+        label = (item_id if contract else it.ref if len(it.scopes) == 1
+                 else f"{it.ref}（{scope_label(scope)}）")
         fs.write_string(0, c, label, head)
         fs.write_comment(0, c, f"{it.text_for(variant)}\n既定回答と違う施設だけ「はい」「いいえ」を選びます。",
                          {"x_scale": 2, "y_scale": 1.5})
@@ -1248,7 +1430,7 @@ def write_example(path: str | os.PathLike[str], edition: str = "R8", variant: st
 
     hs = wb.add_worksheet(HELP_SHEET)
     hs.set_column(0, 0, 110)
-    for r, line in enumerate(_help_lines(m, variant)):
+    for r, line in enumerate(_contract_help(m) if contract else _help_lines(m, variant)):
         hs.write_string(r, 0, line)
     wb.close()
     return path
@@ -1273,7 +1455,24 @@ def _help_lines(m: FormMapping, variant: str) -> list[str]:
     ]
 
 
+def _contract_help(m: FormMapping) -> list[str]:
+    return [
+        "医療情報システムの契約における当事者間の役割分担等に関する確認表 の一括記入用ファイルです。",
+        "",
+        f"1. 「{DEFAULTS_SHEET}」に、ほとんどの契約に共通する初回確認の回答（はい／いいえ）を記入します。",
+        "   完了日は「いいえ」の項目が後で取り決め済みになった日です（分かっているときだけ記入します）。",
+        f"2. 「{FACILITIES_SHEET}」に、契約ごと（医療機関と対象システムの組ごと）に1行ずつ記入します（医療機関名は必須）。",
+        "   初回確認日は、その契約で確認表を確認した日です（様式の「初回確認（ / ）」に書かれます）。",
+        "3. 既定回答と違う契約だけ、項目の列（例：P1-1、A-1）で「はい」「いいえ」を選びます。",
+        "   その契約だけの完了日は、見出しを「A-1 完了日」とした列を追加して記入します。",
+        "4. 次のコマンドで契約ごとの確認表と「提出用一覧.xlsx」を作ります。",
+        "   xltools fill 役割分担確認表.xlsx この回答ファイル.xlsx --out 出力フォルダ --name-pattern \"{facility}_{system}_役割分担確認表.xlsx\"",
+        "",
+        f"「{H_ID}」の列は、xltools が項目を見分けるためのものです。変更しないでください。",
+    ]
+
+
 __all__ = ["Answer", "Answers", "AnswersError", "Facility", "FillError", "FillProblem",
            "FillResult", "Template", "TemplateError", "PROBLEM_TITLES", "cell_edits", "fill",
            "load_answers", "open_template", "render", "write_example", "write_summary",
-           "SUMMARY_NAME", "DEFAULT_PATTERN"]
+           "contract_mapping", "SUMMARY_NAME", "DEFAULT_PATTERN"]
