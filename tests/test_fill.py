@@ -535,7 +535,7 @@ def _bad_answers(path: Path) -> Path:
     f = wb.add_worksheet("施設一覧")
     for c, h in enumerate(["医療機関名", "システム名", "確認日", "2-⑬", "存在しない項目"]):
         f.write(0, c, h)
-    facilities = [["さくら総合病院", "電子カルテ", "", "", ""],
+    facilities = [["さくら総合病院", "電子カルテ", "", "", "はい"],  # a used unknown column
                   ["", "電子カルテ", "", "", ""],  # no name
                   ["さくら総合病院", "電子カルテ", "", "", ""],  # same output name as row 2
                   ["ひかり記念病院", "PACS", "13月1日", "", ""]]  # unreadable date
@@ -563,6 +563,19 @@ def test_every_bad_row_is_reported_at_once_and_nothing_is_written(templates_dir:
     assert msg.startswith("回答ファイルに問題があるため、ファイルを1つも書き出していません")
     assert msg.count("\n  - ") == len(problems)
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_items_the_template_lacks_are_ignored_while_unanswered(templates_dir: Path,
+                                                                tmp_path: Path) -> None:
+    """An R8 answers workbook on an R5 template: rows and columns of items R5 does not ask are
+    fine as long as nobody answered them there (an answered one is an error, above)."""
+    d = _write_csv(tmp_path / "d.csv", [["ID", "回答"], ["security_officer:all", "はい"],
+                                         ["two_factor:all", ""]], "utf-8")
+    f = _write_csv(tmp_path / "f.csv", [["医療機関名", "2-⑩"], ["さくら病院", ""]], "utf-8")
+    result = fill(templates_dir / "R5_vendor.xlsx", [d, f], tmp_path / "out")
+    got = read(result.files[0].path).answers.set_index(["item_id", "round"])
+    assert got.loc[("security_officer", 1), "answer"] == "yes"
+    assert "two_factor" not in set(got.reset_index()["item_id"])
 
 
 def test_duplicate_output_names_are_refused(templates_dir: Path, tmp_path: Path) -> None:
