@@ -546,3 +546,30 @@ def test_a_mapping_written_while_running_is_seen(r9: SimpleNamespace, tmp_path: 
     r9.learned.write(tmp_path / "checklist" / "R9.yaml")
     assert "checklist/R9" in {m.key for m in load_catalogue(tmp_path).forms}
     assert api.read(r9.files[0], mappings=str(tmp_path)).submissions.iloc[0].edition == "R9"
+
+
+def test_two_sheets_with_one_label_are_told_apart_by_their_names(tmp_path: Path) -> None:
+    """Both R8 facility sheets print 医療機関・薬局確認用; the pharmacy one words an item for
+    pharmacies. The same items twice must not become a 'new' item: the names decide."""
+    m = CAT.get("checklist", "R8")
+    path = _workbook(tmp_path / "R8.xlsx", m, [("医療機関用", "hospital"), ("薬局用", "pharmacy"),
+                                               ("事業者", "vendor")])
+    learned = learn([path], edition="R8")
+    assert [t.variants for t in learned.tables] == [("hospital",), ("pharmacy",), ("vendor",)]
+    assert learned.changes == [] and {it.kind for it in learned.items} == {"matched"}
+    for v in VARIANTS:
+        assert _shape(learned.mapping, v) == _shape(m, v)
+    assert learned.mapping.item("backup_recovery").texts == dict(m.item("backup_recovery").texts)
+    assert any("薬局用" in n or "医療機関用" in n for n in learned.notes)
+
+
+def test_fields_below_the_table_are_not_items(tmp_path: Path) -> None:
+    m = CAT.get("checklist", "R7")
+    spec = synth.Spec(edition="R7", variant="vendor", seed=1, facility_name="社会医療法人 若草会 若草病院",
+                      vendor_name="株式会社メディシステム", system_name="電子カルテシステム",
+                      layout=Layout(fields_at="bottom", fields_style="below", start_col=1))
+    path = tmp_path / "filled.xlsx"
+    synth.write_workbook(path, [spec])
+    learned = learn([path], edition="R7", variant="vendor")
+    assert _shape(learned.mapping, "vendor") == _shape(m, "vendor")
+    assert {it.kind for it in learned.items} == {"matched"}

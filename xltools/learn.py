@@ -311,27 +311,74 @@ def _find_header(scan: Scan, words: Words, catalogue: Catalogue, form: str) -> t
     return ()
 
 
-def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: str,
-               variant: str | None = None) -> SheetTable | None:
-    """Read the item table of one sheet (None when the sheet has none)."""
-    sheet = scan.sheet
-    header = _find_header(scan, words, catalogue, form)
-    if not header:
-        return None
-    paths = _header_paths(scan, header, sheet.ncols)
-    kinds = {c: classify_header(p, words) for c, p in paths.items()}
-    item_cols = [c for c, (k, _r) in kinds.items() if k == "item"]
-    if not item_cols:  # header found from known items: the item column is where they stand
+@dataclass
+class _Columns:
+    """The item table's columns, classified from its header rows."""
+
+    item: list[int]
+    ref: int | None
+    scope: int | None
+    answers: set[int]
+    date_column: bool
+    rounds: int
+
+    @property
+    def table(self) -> set[int]:
+        return set(self.item) | self.answers | ({self.ref} if self.ref is not None else set())
+
+
+def _columns(scan: Scan, header: tuple[int, ...], words: Words, catalogue: Catalogue,
+             form: str) -> _Columns | None:
+    kinds = {c: classify_header(p, words) for c, p in _header_paths(scan, header, scan.sheet.ncols).items()}
+    of = {kind: [c for c, (k, _r) in kinds.items() if k == kind] for kind in
+          ("item", "ref", "scope", "answer", "yes", "no", "date")}
+    item = of["item"]
+    if not item:  # header found from known items: the item column is where they stand
         hits, _u = find_item_rows(scan, item_index(catalogue, form), words)
         if not hits:
             return None
-        item_cols = [max({h.col for h in hits}, key=[h.col for h in hits].count)]
-    ref_col = next((c for c, (k, _r) in kinds.items() if k == "ref"), None)
-    scope_col = next((c for c, (k, _r) in kinds.items() if k == "scope"), None)
-    answer_cols = {c for c, (k, _r) in kinds.items() if k in ("answer", "yes", "no")}
-    date_cols = [c for c, (k, _r) in kinds.items() if k == "date"]
-    rounds = len({r for c, (k, r) in kinds.items() if k in ("answer", "yes", "no")} - {0}) or \
-        min(2, len([c for c, (k, _r) in kinds.items() if k == "answer"])) or 2
+        cols = [h.col for h in hits]
+        item = [max(set(cols), key=cols.count)]
+    numbered = {r for c, (k, r) in kinds.items() if k in ("answer", "yes", "no")} - {0}
+    rounds = len(numbered) or min(2, len(of["answer"])) or 2
+    return _Columns(item=item, ref=next(iter(of["ref"]), None), scope=next(iter(of["scope"]), None),
+                    answers={*of["answer"], *of["yes"], *of["no"]}, date_column=bool(of["date"]),
+                    rounds=rounds)
+
+
+def _item_cell(scan: Scan, r: int, cols: _Columns) -> tuple[str, bool, str]:
+    """(item text, whether its cell is merged across other table columns, printed ref) of a row."""
+    sheet = scan.sheet
+    item_raw, wide = "", False
+    for c in cols.item:
+        r0, c0 = sheet.merged_origin(r, c)
+        if r0 == r and (r0, c0) in scan.raw:
+            item_raw = scan.raw[(r0, c0)]
+            span = next(((a, b) for mr0, a, _mr1, b in sheet.merged if mr0 == r and a == c0), (c0, c0))
+            wide = any(c not in cols.item and span[0] <= c <= span[1] for c in cols.table)
+            break
+    ref_raw = ""
+    if cols.ref is not None and sheet.merged_origin(r, cols.ref) == (r, cols.ref):
+        ref_raw = scan.raw.get((r, cols.ref), "")
+    cells = scan.row_cells(r)
+    if not item_raw and len(cells) == 1 and not ref_raw:  # a heading left of the item column
+        item_raw, wide = scan.raw[(r, cells[0][0])], True
+    return item_raw, wide, ref_raw
+
+
+def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: str,
+               variant: str | None = None) -> SheetTable | None:
+    """Read the item table of one sheet (None when the sheet has none).
+
+    Walks the rows below the header: device headings set the scope of the rows under them
+    (until the numbering shows a new section), section headings set the section, instruction
+    rows and header fields are passed over, every other row with a sentence is an item.
+    """
+    sheet = scan.sheet
+    header = _find_header(scan, words, catalogue, form)
+    cols = _columns(scan, header, words, catalogue, form) if header else None
+    if cols is None:
+        return None
     known_sections = {norm(name): n for m in catalogue.editions(form) for n, name in m.sections.items()}
     rows: list[PrintedRow] = []
     skipped: list[str] = []
@@ -339,7 +386,6 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
     section: int | None = None
     heading: str | None = None
     heading_section: int | None = None  # the section the device heading was printed in
-    table_cols = set(item_cols) | answer_cols | {c for c in (ref_col,) if c is not None}
     for r in range(max(header) + 1, sheet.nrows):
         cells = scan.row_cells(r)
         if not cells:
@@ -348,22 +394,7 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
         if scope is not None:
             heading, heading_section = (None if scope == "all" else scope), None
             continue
-        item_raw, wide = "", False
-        for c in item_cols:
-            r0, c0 = sheet.merged_origin(r, c)
-            if r0 == r and (r0, c0) in scan.raw:
-                item_raw = scan.raw[(r0, c0)]
-                span = next(((a, b) for mr0, a, _mr1, b in sheet.merged
-                             if mr0 == r and a == c0), (c0, c0))
-                wide = any(c not in item_cols and span[0] <= c <= span[1] for c in table_cols)
-                break
-        ref_raw = ""
-        if ref_col is not None:
-            r0, c0 = sheet.merged_origin(r, ref_col)
-            if r0 == r and c0 == ref_col:
-                ref_raw = scan.raw.get((r, ref_col), "")
-        if not item_raw and len(cells) == 1 and not ref_raw:  # a heading left of the item column
-            item_raw, wide = scan.raw[(r, cells[0][0])], True
+        item_raw, wide, ref_raw = _item_cell(scan, r, cols)
         if not item_raw:
             continue
         sec = _section_heading(item_raw, known_sections)
@@ -383,13 +414,14 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
         body, label = split_label_raw(body, words)
         if len(norm(body)) < 6 or not _is_sentence(body) and len(norm(body)) < 12:
             if len(norm(body)) >= 4:
-                skipped.append(f"{sheet.name}!{address(r, item_cols[0])}: 項目とみなさず / "
+                skipped.append(f"{sheet.name}!{address(r, cols.item[0])}: 項目とみなさず / "
                                f"not taken as an item: {item_raw.strip()[:30]}")
             continue
+        column_scope = parse_scope(scan.text.get((r, cols.scope), ""), words) if cols.scope is not None else ""
         if label:
             row_scope, source = label, "label"
-        elif scope_col is not None and parse_scope(scan.text.get((r, scope_col), ""), words):
-            row_scope, source = parse_scope(scan.text[(r, scope_col)], words), "column"
+        elif column_scope:
+            row_scope, source = column_scope, "column"
         elif heading:
             row_scope, source = heading, "heading"
         else:
@@ -414,7 +446,7 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
             variants, how = ("pharmacy",), "title"
     return SheetTable(path=path, sheet=sheet.name, variants=variants, variant_source=how,
                       label=label, title=title, rows=rows, sections=sections,
-                      date_column=bool(date_cols), rounds=rounds, header_row=min(header),
+                      date_column=cols.date_column, rounds=cols.rounds, header_row=min(header),
                       notes=skipped)
 
 
