@@ -479,7 +479,7 @@ def _bcp_middle(ws: Any, r: int, middle: str, name: str, rows: list[Printed], po
                 cat: TableCatalogue) -> int:
     start = r
     name_col = pos["middle"] if layout.middle_column else pos["major"]
-    status = cat.middles[middle].status if middle in cat.middles else "reconstructed"
+    status = cat.middles[middle].status if middle in cat.middles else "verified"  # ours
     shown = f"{name} ※名称は再構成" if layout.marks and status != "verified" else name
     for i, it in enumerate(rows):
         ws.set_row(r, 30)

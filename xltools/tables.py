@@ -853,7 +853,8 @@ def _contract_row(located: LocatedTable, st: _ContractState, r: int, ref_col: in
         return
     parsed = parse_contract_ref(ref) if ref else None
     if parsed is None:
-        if (title or content) and (answered or ref):
+        refish = bool(ref) and len(ref) <= 8 and any(ch in _DIGITS for ch in ref)
+        if (title or content) and (answered or refish):
             located.issues.append(Issue(
                 "table.ref_unclear", cell=address(r, ref_col if ref_col is not None else 0),
                 detail="項番がありません" if not ref else f"項番「{_short(grid.raw(r, ref_col), 10)}」",
