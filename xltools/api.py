@@ -66,7 +66,10 @@ def _locators() -> list[tuple[str, Locator]]:
     try:  # the contract and BCP tables (issue 9) plug in here when present
         from . import tables
 
-        out.extend(tables.LOCATORS)
+        # Tables first: they need header labels a checklist never prints (項番 with 初回確認 /
+        # 完了日, or 確認項目 with the BCP title or 大項目 labels), whereas the checklist's fuzzy
+        # item match claims a BCP table (its questions resemble checklist items 2-① and 3-①).
+        out[:0] = tables.LOCATORS
     except ImportError:
         pass
     return out

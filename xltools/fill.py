@@ -517,6 +517,10 @@ def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[Fil
 
 def _unknown_msg(text: str, res: _Resolver) -> str:
     form = f"{res.mapping.era}版 {VARIANT_LABELS.get(res.variant, res.variant)}"
+    if re.fullmatch(r"[A-Za-z0-9_\-]+(:[a-z+]*)?", text.strip()) and not text.strip()[:1].isdigit():
+        return (f"ID「{text}」はテンプレートの様式（{form}）にない項目です。回答ファイルを別の年度版・様式で"
+                "作った可能性があります。テンプレートと同じ様式で xltools fill --example を作り直すか、"
+                "この項目の回答を空にしてください。")
     return (f"「{text}」はテンプレートの様式（{form}）にない項目です。項番は様式に印刷されたとおり"
             f"（例：{_example_ref(res)}）に、対象は「サーバ」などで書いてください。")
 
