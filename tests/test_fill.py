@@ -609,6 +609,11 @@ def test_answers_without_a_facility_list(templates_dir: Path, tmp_path: Path) ->
     with pytest.raises(AnswersError) as err:
         fill(templates_dir / "R8_vendor.xlsx", d, tmp_path / "out")
     assert [p.code for p in err.value.problems] == ["fill.no_facility_table"]
+    empty = _write_csv(tmp_path / "e.csv", [["医療機関名", "システム名"]], "utf-8")
+    with pytest.raises(AnswersError) as err:
+        fill(templates_dir / "R8_vendor.xlsx", [d, empty], tmp_path / "out")
+    assert [p.code for p in err.value.problems] == ["fill.no_facility_table"]
+    assert "1行もありません" in err.value.problems[0].message
 
 
 def test_unusable_templates(cases: dict, tmp_path: Path) -> None:

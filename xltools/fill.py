@@ -447,6 +447,9 @@ def load_answers(paths: Sequence[str | os.PathLike[str]], mapping: FormMapping, 
         problems.append(FillProblem("fill.no_facility_table", names,
                                     "「医療機関名」の列がある表（施設一覧）が見つかりません。"
                                     "xltools fill --example で作った回答ファイルを使ってください。"))
+    if found_facilities and not facilities:
+        problems.append(FillProblem("fill.no_facility_table", FACILITIES_SHEET,
+                                    "施設一覧に施設が1行もありません。提出先ごとに1行ずつ記入してください。"))
     answers = Answers(mapping, variant, defaults, facilities, ", ".join(map(str, paths)))
     if mapping.form == "checklist":  # a contract's 完了日 comes later, when the item is settled
         problems += _check_targets(answers, res)
