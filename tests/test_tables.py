@@ -391,6 +391,28 @@ def test_bcp_validation_and_structure(tmp_path: Path) -> None:
     assert ans["5-2.1"]["source"] == "missing"
 
 
+def test_bcp_bracketed_majors_and_numbers_inside_names(tmp_path: Path) -> None:
+    rows = [["BCP策定の確認表"], [None, "項番", "大項目", "確認項目"],
+            [None, None, "【平時】平時において、非常時に備え…"],
+            ["レ", None, "1-1 情報機器等の把握", "サーバ、端末PC、ネットワーク機器を把握できているか"],
+            ["×", None, "〃", "ネットワーク構成図・システム構成図が整備できているか"],
+            [None, None, "■検知"],
+            ["済", None, "2-3 CSIRT/経営者によるシステム異常の覚知", "速やかに到達するか。"]]
+    res = api.read(grid_book(tmp_path / "m.xlsx", rows))
+    ans = _answers(res)
+    assert (ans["1-1.1"]["answer"], ans["1-1.2"]["answer"], ans["2-3.1"]["answer"]) == ("yes", "no", "yes")
+    codes = _codes(res)
+    assert "項番の左" in codes["table.answer_column"][0]["message"]
+    assert {p["detail"] for p in codes["table.section_missing"]} == {"3 初動対応", "4 復旧処理", "5 事後対応"}
+
+
+def test_contract_with_other_item_header(tmp_path: Path) -> None:
+    head = ["項番", "確認事項", "初回確認（2025/10/28）", "完了日"]
+    body = [["【主に医療機関が実施する項目】"], [1, "事業者を選定する。", "はい", None]]
+    res = api.read(grid_book(tmp_path / "o.xlsx", _contract_grid(body, head)))
+    assert _answers(res)["P1-1"]["answer"] == "yes"
+
+
 def test_bcp_without_answer_column(tmp_path: Path) -> None:
     rows = _bcp_rows([["1", "平時"], ["1-1", "把握", "サーバ、端末PC、ネットワーク機器を把握できているか。"],
                       ["2", "検知"], ["2-3", "覚知", "到達するか。"]])

@@ -132,6 +132,20 @@ def _rephrase(text: str) -> str:
     return f"{text[:4]}について双方で確認し、必要な対応を取り決めている。"
 
 
+def retype(text: str, rng: random.Random) -> str:
+    """The small drift of re-keyed text: no final 。, full-width letters, spaces, brackets."""
+    choice = rng.randrange(6)
+    if choice == 0:
+        return text.rstrip("。")
+    if choice == 1:
+        return text.replace("PC", "ＰＣ").replace("(", "（").replace(")", "）")
+    if choice == 2:
+        return text.replace("、", "、 ")
+    if choice == 3:
+        return text.replace("、", ",")
+    return text
+
+
 def _contract_printed(spec: ContractSpec, rng: random.Random) -> list[Printed]:
     cat = load_table_catalogue("contract")
     items = []
@@ -141,7 +155,7 @@ def _contract_printed(spec: ContractSpec, rng: random.Random) -> list[Printed]:
         e = cat.entry(it.id)
         if spec.reword and e is not None and not e.wording_verified("text") and rng.random() < 0.5:
             it = replace(it, text=_rephrase(it.text), mark="")
-        items.append(it)
+        items.append(replace(it, title=retype(it.title, rng), text=retype(it.text, rng)))
     if spec.extra_items:
         for extra in EXTRA_CONTRACT:
             if rng.random() < 0.75:
@@ -241,7 +255,7 @@ def _bcp_printed(spec: BcpSpec, rng: random.Random) -> tuple[list[Printed], dict
         e = cat.entry(it.id)
         if spec.reword and e is not None and not e.wording_verified("text") and rng.random() < 0.6:
             it = replace(it, text=_rephrase(it.text).replace("ている。", "ているか。"), mark="")
-        items.append(it)
+        items.append(replace(it, text=retype(it.text, rng)))
     names: dict[str, str] = {}
     if spec.inserted:
         for middle, (pos, text) in EXTRA_BCP.items():

@@ -805,6 +805,9 @@ def _read_contract_rows(located: LocatedTable, header_rows: set[int]) -> None:
     grid, cat, cols = located.grid, located.catalogue, located.columns
     ref_col = _first(cols, "ref")
     title_col, content_col = _first(cols, "title"), _first(cols, "content")
+    if title_col is None and content_col is None:  # 「確認事項」 or another word: the first
+        answer_at = min(answer_cols_of(cols), default=grid.sheet.ncols)  # text column after 項番
+        title_col = next((c for c in cols.get("other", []) if (ref_col or 0) < c < answer_at), None)
     answer_cols = set(cols.get("answer", []) + cols.get("yes", []) + cols.get("no", []))
     left_cols = [c for c in range(ref_col or 0)
                  if not any(c in v for k, v in cols.items() if k != "left")]
@@ -822,6 +825,10 @@ def _read_contract_rows(located: LocatedTable, header_rows: set[int]) -> None:
             continue
         _contract_row(located, st, r, ref_col, title_col, content_col, left_cols, answer_cols, seen)
     _contract_structure_issues(located, st)
+
+
+def answer_cols_of(cols: dict[str, list[int]]) -> list[int]:
+    return cols.get("answer", []) + cols.get("yes", []) + cols.get("no", [])
 
 
 def _row_answered(grid: Grid, r: int, answer_cols: set[int]) -> bool:
@@ -914,6 +921,7 @@ def _contract_structure_issues(located: LocatedTable, st: _ContractState) -> Non
 # BCP table
 
 _MIDDLE_REF = re.compile(r"^([1-9])-([0-9]{1,2})$")
+_MIDDLE_PREFIX = re.compile(r"^([1-9])-([0-9]{1,2})(?![0-9.])")  # 「1-1 情報機器等の…」 in one cell
 _DITTO = ("〃", "同上", "\"", "''", "々")
 
 
@@ -954,10 +962,10 @@ def _is_bcp_header(texts: list[str]) -> bool:
 
 def _section_of(t: str, cat: TableCatalogue) -> int | None:
     """A 大項目 label 「1 平時（平時において…）」「平時」 -> 1."""
-    core = re.sub(r"^[0-9][\s.、:．)]*", "", t)
+    core = re.sub(r"^[0-9][\s.、:．)]*", "", t).lstrip("【[(「<■●◆")
     for n, h in cat.sections.items():
         name = norm(h.name)
-        if core.startswith(name) and (len(core) == len(name) or core[len(name)] in "(【[:"):
+        if core.startswith(name) and (len(core) == len(name) or core[len(name)] in "(【[:】])」>、"):
             return n
     return None
 
@@ -1002,6 +1010,7 @@ class _BcpState:
 def _read_bcp_rows(located: LocatedTable, header_rows: set[int]) -> dict[str, list[ItemRow]]:
     grid, cat, cols = located.grid, located.catalogue, located.columns
     ref_col, q_col = _first(cols, "ref"), _first(cols, "question")
+    name_col = _first(cols, "middle") if cols.get("middle") else _first(cols, "major")
     structural = {c for k in ("ref", "major", "middle", "question") for c in cols.get(k, [])}
     st = _BcpState()
     out: dict[str, list[ItemRow]] = {}
@@ -1019,7 +1028,7 @@ def _read_bcp_rows(located: LocatedTable, header_rows: set[int]) -> dict[str, li
             if not question:
                 st.middle = ""
                 continue
-        m = _MIDDLE_REF.match(grid.own(r, ref_col))
+        m = _MIDDLE_REF.match(grid.own(r, ref_col)) or _MIDDLE_PREFIX.match(grid.own(r, name_col))
         if m:
             st.middle = f"{m.group(1)}-{int(m.group(2))}"
             st.majors.add(int(m.group(1)))
