@@ -240,6 +240,8 @@ class Scan:
     sheet: Sheet
     text: dict[tuple[int, int], str]  # norm text
     raw: dict[tuple[int, int], str]
+    _by_row: dict[int, list[tuple[int, str]]] | None = field(default=None, repr=False,
+                                                             compare=False)
 
     @classmethod
     def of(cls, sheet: Sheet) -> Scan:
@@ -256,7 +258,12 @@ class Scan:
         return cls(sheet, text, raw)
 
     def row_cells(self, r: int) -> list[tuple[int, str]]:
-        return sorted((c, t) for (rr, c), t in self.text.items() if rr == r)
+        if self._by_row is None:  # asked once per candidate row: index the cells once
+            by_row: dict[int, list[tuple[int, str]]] = {}
+            for (rr, c), t in self.text.items():
+                by_row.setdefault(rr, []).append((c, t))
+            self._by_row = {k: sorted(v) for k, v in by_row.items()}
+        return list(self._by_row.get(r, ()))
 
 
 def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str, ...] = ()
