@@ -23,7 +23,14 @@ from xltools.mappings import MappingError, load_catalogue
 from xltools.read import read_book
 from xltools.schema import frame
 from xltools.table_catalogue import load_table_catalogue, parse_table_catalogue
-from xltools.table_checks import FINDING_COLUMNS, check_tables, load_rules, parse_rules
+from xltools.table_checks import (
+    FINDING_COLUMNS,
+    TABLE_ROW_COLUMNS,
+    check_tables,
+    load_rules,
+    parse_rules,
+    table_rows,
+)
 from xltools.table_synth import (
     BCP_ANSWER_STYLES,
     CONTRACT_ANSWER_STYLES,
@@ -631,6 +638,16 @@ def test_cross_checks_on_read_files(mixed: tuple, tmp_path: Path) -> None:
     f = check_tables(*res)
     assert (f["rule"] == "contract_copies_answer_differs").any()
     assert f["left_cell"].str.contains("!").all()
+
+
+def test_table_rows_for_a_consolidated_sheet(mixed: tuple) -> None:
+    _, _, res = mixed
+    rows = table_rows(res.submissions, res.answers, "bcp")
+    assert list(rows.columns) == list(TABLE_ROW_COLUMNS)
+    assert set(rows["path"].map(lambda p: Path(p).name)) == {"both_tables.xlsx", "bcp_only.xlsx"}
+    first = rows[rows["item_id"] == "1-1.1"].iloc[0]
+    assert first["item_title"].startswith("サーバ") and first["status"] == "verified"
+    assert rows.groupby("submission_id")["item_id"].first().eq("1-1.1").all()  # printed order
 
 
 def test_rules_file_is_validated() -> None:

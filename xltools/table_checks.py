@@ -311,6 +311,35 @@ def _table_hits(rule: TableRule, rows: pd.DataFrame) -> pd.DataFrame | None:
 
 
 # --------------------------------------------------------------------------------------------
+# a long table per form, for a consolidated workbook
+
+TABLE_ROW_COLUMNS = ("facility_name", "vendor_name", "system_name", "item_id", "item_title",
+                     "status", "answer", "checked_on", "completed_on", "path", "sheet", "cell",
+                     "submission_id")
+
+
+def table_rows(submissions: pd.DataFrame, answers: pd.DataFrame, form: str) -> pd.DataFrame:
+    """Every answer of every ``form`` (contract | bcp) table with its submission's names and the
+    catalogue's wording (``item_title``; "" for an item the catalogue does not know): one sheet
+    per table in a consolidated workbook. ``status`` is the catalogue entry's status."""
+    from .table_catalogue import load_table_catalogue
+
+    cat = load_table_catalogue(form)
+    titles = {e.id: (e.title or e.text) for e in cat.entries}
+    status = {e.id: e.status for e in cat.entries}
+    subs = submissions[submissions["form"] == form]
+    cols = ["submission_id", "facility_name", "vendor_name", "system_name", "path"]
+    merged = answers.merge(subs[cols], on="submission_id", how="inner")
+    if merged.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in TABLE_ROW_COLUMNS})
+    merged["item_title"] = merged["item_id"].map(titles).fillna("")
+    merged["status"] = merged["item_id"].map(status).fillna("unknown")
+    merged["_order"] = merged["item_id"].map(_item_order)
+    merged = merged.sort_values(["facility_name", "vendor_name", "system_name", "path", "_order"])
+    return merged[list(TABLE_ROW_COLUMNS)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
 # entry point
 
 CHECKS: dict[str, Callable[[TableRule, pd.DataFrame, pd.DataFrame], list[dict]]] = {
@@ -333,5 +362,5 @@ def check_tables(submissions: pd.DataFrame, answers: pd.DataFrame,
     return _frame(rows)
 
 
-__all__ = ["FINDING_COLUMNS", "TableRule", "check_tables", "contract_pairs", "load_rules",
-           "parse_rules", "effective_answer"]
+__all__ = ["FINDING_COLUMNS", "TABLE_ROW_COLUMNS", "TableRule", "check_tables", "contract_pairs",
+           "load_rules", "parse_rules", "effective_answer", "table_rows"]
