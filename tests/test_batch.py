@@ -209,3 +209,27 @@ def test_expand_lists_what_expand_inputs_drops(tmp_path: Path) -> None:
     got = batch.expand([tmp_path])
     assert got == [str(tmp_path / n) for n in ("folder.xlsx", "link.xlsx", "ok.xlsx")]
     assert api.expand_inputs([tmp_path]) == [str(tmp_path / "ok.xlsx")]
+
+
+def test_no_worker_processes_possible_falls_back_to_inline(small: Path) -> None:
+    # a script read from stdin cannot be re-imported by spawned workers: the batch still runs
+    import subprocess
+    import sys
+
+    script = (f"from xltools import batch\nr = batch.run([{str(small)!r}], jobs=2)\n"
+              "print('parsed', r.stats['parsed'])\n")
+    out = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0 and "parsed 6" in out.stdout
+
+
+def test_rerun_from_the_store_starts_no_workers(small: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "s.sqlite"
+    batch.run([small], jobs=2, store=store)
+
+    def no_pool(self: batch._Pool, jobs: int) -> None:
+        raise AssertionError("a worker pool was started")
+
+    monkeypatch.setattr(batch._Pool, "_new", no_pool)
+    assert batch.run([small], jobs=2, store=store).stats["cached"] == 6

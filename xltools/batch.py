@@ -212,12 +212,24 @@ class _Pool:
         self.futures: dict[Future[list[FileRows]], list[_Task]] = {}
         self.buffer: list[_Task] = []
         self.orphans: list[_Task] = []  # submitted to a pool already broken
-        self.pool = self._new(jobs)
-        try:  # a pool that cannot start at all is an environment problem, not a file's
-            self.pool.submit(os.getpid).result(timeout=120)
-        except Exception as exc:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            raise _PoolUnavailable(str(exc)) from exc
+        self._pool: ProcessPoolExecutor | None = None  # started on the first file to parse
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        """The workers, started when first needed (a re-run served by the store needs none)."""
+        if self._pool is None:
+            pool = self._new(self.jobs)
+            try:  # a pool that cannot start at all is an environment problem, not a file's
+                pool.submit(os.getpid).result(timeout=120)
+            except Exception as exc:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise _PoolUnavailable(str(exc)) from exc
+            self._pool = pool
+        return self._pool
+
+    @pool.setter
+    def pool(self, value: ProcessPoolExecutor) -> None:
+        self._pool = value
 
     def _new(self, jobs: int) -> ProcessPoolExecutor:
         methods = mp.get_all_start_methods()
@@ -236,11 +248,12 @@ class _Pool:
             self._flush()
 
     def _flush(self) -> None:
-        tasks, self.buffer = self.buffer, []
-        if not tasks:
+        if not self.buffer:
             return
+        pool = self.pool  # may raise _PoolUnavailable, with the buffer still intact
+        tasks, self.buffer = self.buffer, []
         try:
-            fut = self.pool.submit(_parse_chunk, [(path, data) for _, path, data in tasks])
+            fut = pool.submit(_parse_chunk, [(path, data) for _, path, data in tasks])
         except BrokenProcessPool:
             self.orphans.extend(tasks)
             return
@@ -289,7 +302,38 @@ class _Pool:
         self.pool = self._new(self.jobs)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Fallback:
+    """The pool, or inline parsing when worker processes cannot start here at all."""
+
+    def __init__(self, pool: _Pool, inline: _Inline) -> None:
+        self.runner: _Pool | _Inline = pool
+        self.inline = inline
+
+    def submit(self, key: int, path: str, data: bytes) -> None:
+        try:
+            self.runner.submit(key, path, data)
+        except _PoolUnavailable:
+            pending = self.runner.buffer if isinstance(self.runner, _Pool) else []
+            self.runner = self.inline
+            for task in pending:
+                self.inline.submit(*task)
+
+    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+        try:
+            yield from self.runner.collect(keep)
+        except _PoolUnavailable:
+            pending = self.runner.buffer if isinstance(self.runner, _Pool) else []
+            self.runner = self.inline
+            for task in pending:
+                self.inline.submit(*task)
+            yield from self.inline.collect(0)
+
+    def close(self) -> None:
+        self.runner.close()
 
 
 class _Dask:
@@ -383,10 +427,8 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         elif jobs == 1 or total <= 1:
             runner, limit = _Inline(catalogue, passwords), 0
         else:
-            try:
-                runner, limit = _Pool(min(jobs, total), mappings, passwords, total), 1
-            except _PoolUnavailable:
-                runner, limit = _Inline(catalogue, passwords), 0
+            runner, limit = _Fallback(_Pool(min(jobs, total), mappings, passwords, total),
+                                      _Inline(catalogue, passwords)), 1
         first: dict[str, _Entry] = {}
         try:
             for e in entries:
@@ -573,9 +615,10 @@ def superseded(parts: list[FileRows]) -> int:
         for part, sub in members[1:]:
             if sub["submission_id"] == newest["submission_id"]:
                 continue
-            part.problems.append(P.make(
+            problem = P.make(
                 "batch.superseded", path=sub["path"], submission_id=sub["submission_id"],
                 sheet=sub["sheet"], newer=Path(newest["path"]).name, newer_sheet=newest["sheet"],
-                detail=f"{newest['path']}#{newest['sheet']}（{why}）").row())
+                detail=f"{newest['path']}#{newest['sheet']}（{why}）")
+            part.problems.append(dict(vars(problem)))  # flat fields: asdict's deep copy is slow
             marked += 1
     return marked
