@@ -191,6 +191,7 @@ def _contract_header(ws: Any, r: int, pos: dict[str, int], layout: ContractLayou
         checked = f"（{_checked_text(fill.checked_on)}）"
     labels = {"group": "", "ref": "項番", "title": "項目", "content": "内容",
               "answer": f"初回確認\n{checked}", "completed": "完了日", "remarks": "備考"}
+    ws.set_row(r, 30)
     if not layout.split:
         for name, c in pos.items():
             ws.write_string(r, c, labels[name], fmt["head"])
@@ -246,7 +247,7 @@ def write_contract(wb: Any, ws: Any, items: list[Printed], layout: ContractLayou
     if layout.date_at in ("field_colon", "field_right", "field_right2"):
         r = _contract_date_field(ws, r, c0, layout, fill, fmt)
     if layout.fields_at == "top" and fields:
-        r = _write_fields(ws, r, c0, fields, layout.fields_style, fmt) + 1
+        r = _write_fields(ws, r, pos["title"], fields, layout.fields_style, fmt) + 1
     written = Written(sheet=ws.get_name())
     r = _contract_header(ws, r, pos, layout, fill, fmt)
     for part in ("P1", "P2"):
@@ -259,7 +260,7 @@ def write_contract(wb: Any, ws: Any, items: list[Printed], layout: ContractLayou
             r += 1
         r = _contract_part(ws, r, rows, part, pos, last, layout, fill, fmt, cat, written)
     if layout.fields_at == "bottom" and fields:
-        _write_fields(ws, r + 1, c0, fields, layout.fields_style, fmt)
+        _write_fields(ws, r + 1, pos["title"], fields, layout.fields_style, fmt)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -438,10 +439,11 @@ def write_bcp(wb: Any, ws: Any, items: list[Printed], layout: BcpLayout | None =
             r += 1
     r += 1
     if layout.fields_at == "top" and fill.fields:
-        r = _write_fields(ws, r, c0, fill.fields, layout.fields_style, fmt) + 1
+        r = _write_fields(ws, r, pos["major"], fill.fields, layout.fields_style, fmt) + 1
     labels = {"answer": layout.answer_header, "yes": "はい", "no": "いいえ", "ref": "項番",
               "major": "大項目", "middle": "中項目", "question": "確認項目", "date": "確認日",
               "remarks": "備考"}
+    ws.set_row(r, 24)
     for name, c in pos.items():
         ws.write_string(r, c, labels[name], fmt["head"])
     r += 1
@@ -454,7 +456,8 @@ def write_bcp(wb: Any, ws: Any, items: list[Printed], layout: BcpLayout | None =
             r = _bcp_middle(ws, r, middle, names.get(middle, "独自の中項目"), rows, pos, layout, fill,
                             fmt, written, cat)
     if layout.fields_at == "bottom" and fill.fields:
-        _write_fields(ws, r + 1, c0, fill.fields, layout.fields_style, fmt)
+        _write_fields(ws, r + 1, pos["major"], fill.fields, layout.fields_style, fmt)
+    ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     return written
