@@ -283,6 +283,7 @@ def test_contract_validation_rules(tmp_path: Path) -> None:
             [6, "連絡2", "連絡体制2。", "いいえ", "( 11 / 3 )"],  # -> 2025-11-03
             [7, "独自", "独自の項目。", "○はい・○いいえ", None],  # undecidable
             [8, "独自2", "独自の項目2。", "はい", "2025/12/1"],  # 完了日 on はい
+            [9, "独自3", "独自の項目3。", "はい", "－"],  # a dash: no date, no problem
             ["【医療機関と事業者が共同で実施する項目】"],
             ["A 共通"],
             [1, "ガイドラインの確認", "事業者は同ガイドラインに沿って…", "はい", None],  # title mismatch
@@ -308,7 +309,8 @@ def test_contract_validation_rules(tmp_path: Path) -> None:
     assert [p["item_id"] for p in codes["table.item_duplicated"]] == ["A-1"]
     assert ans["A-1"]["answer"] == "yes"  # the first row wins
     assert len(codes["table.ref_unclear"]) == 1
-    assert {p["item_id"] for p in codes["table.unknown_item"]} == {"P1-6", "P1-7", "P1-8"}
+    assert {p["item_id"] for p in codes["table.unknown_item"]} == {"P1-6", "P1-7", "P1-8", "P1-9"}
+    assert "answer.date_unreadable" not in codes
     assert ans["P1-1"]["checked_on"] == "2025-10-28" and ans["P1-2"]["checked_on"] == ""
     assert "table.checked_date_missing" not in codes
     assert all("{" not in p["message"] for ps in codes.values() for p in ps)

@@ -49,6 +49,7 @@ from .text import cell_text, norm
 
 Rows = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
 
+_NO_DATE = frozenset({"-", "ー", "―", "なし", "無し", "不要", "該当なし", "未定", "n/a", "na"})
 YES_LABELS = ("はい", "○", "〇", "実施")
 NO_LABELS = ("いいえ", "×", "未実施")
 SIMILAR = 80.0  # fuzzy ratio (0..100) from which two wordings are the same item
@@ -515,6 +516,8 @@ class LocatedTable:
                    issues: list[Issue]) -> dt.date | None:
         """完了日: a full date as written; a month/day is the first such day on or after the
         sheet's 初回確認 date (never guessed without one)."""
+        if norm(raw) in _NO_DATE:
+            return None
         got = _date_value(value)
         if got.value is not None:
             return got.value
