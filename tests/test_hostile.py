@@ -224,6 +224,22 @@ def test_stray_cell_at_the_sheet_end_does_not_kill_the_reader(folder: Path,
         len(a[a["submission_id"] == good["submission_id"].iloc[0]])
 
 
+def test_far_cell_in_a_worksheet_stored_under_an_odd_name(folder: Path) -> None:
+    rels = WB_RELS.replace("worksheets/sheet1.xml", "data/s.bin")
+    body = (SHEET_HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+            '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>'
+            + SHEET_TAIL)
+    with zipfile.ZipFile(folder / "odd.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CT.replace("/xl/worksheets/sheet1.xml", "/xl/data/s.bin"))
+        z.writestr("_rels/.rels", RELS)
+        z.writestr("xl/workbook.xml", WB)
+        z.writestr("xl/_rels/workbook.xml.rels", rels)
+        z.writestr("xl/data/s.bin", body)
+    res = batch.run([folder], jobs=1)  # inline: an abort here would end the test run
+    assert "read.truncated" in codes(res, "odd.xlsx")
+    assert_good_read(res)
+
+
 def test_worker_that_dies_costs_one_file(folder: Path, good_src: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(4):

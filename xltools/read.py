@@ -16,7 +16,9 @@ import io
 import os
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,6 +252,29 @@ def _worksheet_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
     return out
 
 
+def _head(data: bytes, info: zipfile.ZipInfo, size: int = 4096) -> bytes | None:
+    """The first bytes of a member, inflated straight from the package bytes.
+
+    Opening a member through :mod:`zipfile` costs more than inflating 4 KB; a package has a
+    dozen parts whose prolog is checked. None when the member is not plainly deflated or
+    stored (then the caller opens it the usual way).
+    """
+    start = info.header_offset
+    if data[start:start + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+        return None
+    name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
+    body = start + 30 + name_len + extra_len
+    raw = data[body:body + min(info.compress_size, size * 4 + 64)]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw[:size]
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    try:
+        return zlib.decompressobj(-15).decompress(raw, size)
+    except zlib.error:
+        return None
+
+
 def _zip_guard(data: bytes) -> str | None:
     """Reject zip bombs and entity tricks before calamine expands anything."""
     return _check_package(data).error
@@ -275,7 +300,8 @@ def _check_package(data: bytes) -> _Package:
     try:
         sheets = _worksheet_parts(zf, {i.filename for i in infos})
         for info in infos:
-            if not info.filename.endswith((".xml", ".rels", ".vml")):
+            if info.filename not in sheets and not info.filename.endswith((".xml", ".rels",
+                                                                           ".vml")):
                 continue
             if info.filename in sheets:  # read whole once: the prolog and the far-cell test
                 xml = zf.read(info)
@@ -283,8 +309,14 @@ def _check_package(data: bytes) -> _Package:
                 if not unsafe and _FAR_REF.search(xml):
                     out.cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
             else:
-                with zf.open(info) as fh:
-                    unsafe = _unsafe_prolog(fh)
+                head = _head(data, info)
+                verdict = _prolog_verdict(head) if head is not None else None
+                if verdict is None and head is not None and len(head) >= info.file_size:
+                    verdict = False  # the whole member, and no declaration in it
+                if verdict is None:
+                    with zf.open(info) as fh:
+                        verdict = _unsafe_prolog(fh)
+                unsafe = verdict
             if unsafe:
                 return _Package(f"unsafe:{info.filename} に DOCTYPE/ENTITY 宣言")
     except Exception as exc:  # a damaged member
@@ -311,13 +343,21 @@ def _unsafe_prolog(fh: Any) -> bool:
         if not chunk:
             break
         buf += chunk
-        utf16 = buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]
-        text = buf.decode("utf-16" if utf16 else "latin-1", errors="ignore")
-        if "<!DOCTYPE" in text or "<!ENTITY" in text:
-            return True
-        if _ROOT_START.search(_COMMENT_OR_PI.sub("", text)):
-            return False
+        verdict = _prolog_verdict(buf)
+        if verdict is not None:
+            return verdict
     return len(buf) >= MAX_PROLOG
+
+
+def _prolog_verdict(buf: bytes) -> bool | None:
+    """Unsafe (True), safe (False: the root element starts first) or undecided (None)."""
+    utf16 = buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]
+    text = buf.decode("utf-16" if utf16 else "latin-1", errors="ignore")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        return True
+    if _ROOT_START.search(_COMMENT_OR_PI.sub("", text)):
+        return False
+    return None
 
 
 # calamine builds a dense grid from A1 to the farthest cell: one stray value in XFD1048576 of a
