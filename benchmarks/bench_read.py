@@ -14,7 +14,7 @@ subprocess so peak memory is its own:
 
 openpyxl is timed on at most ``--openpyxl-sample`` files (it is ~100x slower); its per-file
 time is what the ratio uses. Peak memory is ru_maxrss of the measuring process and, for the
-pool, of its largest worker.
+pool, the largest worker's VmHWM (polled from /proc).
 
 Example::
 
@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -70,7 +71,49 @@ def corpus(cache: Path, n: int) -> list[str]:
 # one measurement (runs in its own process)
 
 
+def _descendants(root: int) -> list[int]:
+    """Process ids below ``root`` (the forkserver's workers are grandchildren)."""
+    parent: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    parent[int(d)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+class _WorkerPeak(threading.Thread):
+    """Polls the peak RSS (VmHWM) of worker processes while a measurement runs (Linux)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mb, self.stop = 0.0, threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.2):
+            for pid in _descendants(me):
+                try:
+                    with open(f"/proc/{pid}/status") as fh:
+                        for ln in fh:
+                            if ln.startswith("VmHWM:"):
+                                self.peak_mb = max(self.peak_mb, int(ln.split()[1]) / 1024)
+                except OSError:
+                    continue
+
+
 def _measure(method: str, files: list[str], store: str | None) -> dict[str, float]:
+    watcher = _WorkerPeak()
+    if os.path.isdir("/proc"):
+        watcher.start()
     t = time.perf_counter()
     extra: dict[str, float] = {}
     if method.startswith("xltools-j") or method == "store-rerun":
@@ -99,7 +142,8 @@ def _measure(method: str, files: list[str], store: str | None) -> dict[str, floa
         raise ValueError(method)
     seconds = time.perf_counter() - t
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    watcher.stop.set()
+    kids = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, watcher.peak_mb)
     return {"seconds": seconds, "files": len(files), "rss_mb": own, "child_rss_mb": kids, **extra}
 
 
