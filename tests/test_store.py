@@ -204,3 +204,18 @@ def test_batch_error_becomes_exit_3() -> None:
 
 def test_reporter_is_a_plain_callback() -> None:
     assert callable(Reporter(bar=False))
+
+
+def test_normalize_twice_then_status_through_the_cli(folder: Path, tmp_path: Path) -> None:
+    from xltools.cli import cli
+
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for _ in range(2):
+        res = runner.invoke(cli, ["normalize", str(folder), "--out", str(out), "--jobs", "1",
+                                  "-q"])
+        assert res.exit_code in (0, 1), res.output
+    assert (out / DEFAULT_NAME).is_file()
+    res = runner.invoke(cli, ["status", "--store", str(out / DEFAULT_NAME)])
+    assert res.exit_code == 0, res.output
+    assert "新規に読んだもの 0・前回の結果 5" in res.output
