@@ -233,3 +233,9 @@ def test_rerun_from_the_store_starts_no_workers(small: Path, tmp_path: Path,
 
     monkeypatch.setattr(batch._Pool, "_new", no_pool)
     assert batch.run([small], jobs=2, store=store).stats["cached"] == 6
+
+
+def test_a_path_given_twice_is_read_and_listed_once(small: Path) -> None:
+    one = sorted(small.glob("*.xlsx"))[0]
+    res = batch.run([small, one], jobs=1)
+    assert len(res.files) == 6 and res.stats["duplicate"] == 0

@@ -403,9 +403,14 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
     t0 = time.perf_counter()
     catalogue = load_catalogue(mappings)
     version, reader = catalogue.version, reader_version()
-    own = _store_files(store)
-    entries = [_Entry(i, p) for i, p in enumerate(p for p in expand(paths)
-                                                  if os.path.abspath(p) not in own)]
+    skip = _store_files(store)  # and every path already listed (a folder and a file in it)
+    listed: list[str] = []
+    for p in expand(paths):
+        a = os.path.abspath(p)
+        if a not in skip:
+            skip.add(a)
+            listed.append(p)
+    entries = [_Entry(i, p) for i, p in enumerate(listed)]
     total = len(entries)
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     jobs = max(1, jobs or os.cpu_count() or 1)
