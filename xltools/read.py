@@ -78,6 +78,8 @@ class Sheet:
     _runs: dict[Cell, list[Run]] | None = field(default=None, repr=False)
     _validations: list[Validation] | None = field(default=None, repr=False)
     _ncols: int | None = field(default=None, repr=False)
+    _list_cells: set[Cell] | None = field(default=None, repr=False)
+    _list_big: bool = field(default=False, repr=False)
     _origins: dict[Cell, Cell] | None = field(default=None, repr=False)
 
     def value(self, row: int, col: int) -> Any:
@@ -120,7 +122,16 @@ class Sheet:
         return self._validations
 
     def has_list_validation(self, row: int, col: int) -> bool:
-        return any(v.kind == "list" and v.covers(row, col) for v in self.validations())
+        if self._list_cells is None:  # asked for every answer cell: index the ranges once
+            lists = [v for v in self.validations() if v.kind == "list"]
+            area = sum((r1 - r0 + 1) * (c1 - c0 + 1) for v in lists for r0, c0, r1, c1 in v.cells)
+            self._list_cells = {(r, c) for v in lists for r0, c0, r1, c1 in v.cells
+                                for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+                                } if area <= 200_000 else set()
+            self._list_big = area > 200_000
+        if self._list_big:
+            return any(v.kind == "list" and v.covers(row, col) for v in self.validations())
+        return (row, col) in self._list_cells
 
 
 def _merge_index(merged: list[tuple[int, int, int, int]], limit: int = 200_000) -> dict[Cell, Cell]:
