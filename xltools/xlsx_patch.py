@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .read import address, col_letters  # noqa: F401  (one implementation of A1 addresses)
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 _C = f"{{{NS_MAIN}}}c"
@@ -56,19 +58,6 @@ class Styled:
 
     value: float
     style: int
-
-
-def col_letters(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
-def address(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row + 1}"
 
 
 def parse_address(ref: str) -> Cell:
