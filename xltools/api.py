@@ -23,7 +23,7 @@ from .mappings import Catalogue, load_catalogue
 from .normalize import BLANK, Decoded, Slot, Vocabulary, iso, read_slots
 from .read import Book, address, read_book
 from .schema import frame
-from .text import cell_text
+from .text import cell_text, norm
 
 Locator = Callable[[Scan, Catalogue], Any]
 
@@ -75,6 +75,36 @@ def _locators() -> list[tuple[str, Locator]]:
     return out
 
 
+_VOCABULARIES: dict[str, Vocabulary] = {}
+
+
+def _vocabulary(catalogue: Catalogue) -> Vocabulary:
+    """One Vocabulary per catalogue version, so its memo of decoded answers lasts the batch."""
+    got = _VOCABULARIES.get(catalogue.version)
+    if got is None:
+        got = _VOCABULARIES[catalogue.version] = Vocabulary.from_mapping(catalogue.vocabulary)
+    return got
+
+
+def _may_hold(form: str, whole: str) -> bool:
+    """A cheap necessary condition for a table locator, on the sheet's joined normalised text.
+
+    Running both table locators on every checklist sheet cost more than reading its answers.
+    Each locator needs words a checklist does not print: the contract table a 初回確認 or 完了
+    header, the BCP table its title or two 大項目 labels. A sheet without them is skipped here;
+    a sheet with them still goes through the locator's own full test.
+    """
+    if form == "contract":
+        return "初回確認" in whole or "完了" in whole
+    if form == "bcp":
+        from .table_catalogue import load_table_catalogue
+
+        cat = load_table_catalogue("bcp")
+        return cat.title_found(whole) or \
+            sum(norm(h.name) in whole for h in cat.sections.values()) >= 2
+    return True
+
+
 def read_file(path: str | os.PathLike[str], catalogue: Catalogue | None = None,
               passwords: list[str] | None = None, data: bytes | None = None) -> FileRows:
     """Read one file into plain rows; never raises for a bad file."""
@@ -96,12 +126,15 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
     out.problems.extend(p.row() for p in book.problems)
     if not book.sheets:
         return out
-    vocab = Vocabulary.from_mapping(catalogue.vocabulary)
+    vocab = _vocabulary(catalogue)
     found_any = False
     for sheet in book.sheets:
         scan = Scan.of(sheet)
         located = None
-        for _form, locate in _locators():
+        whole = "".join(scan.text.values())
+        for form, locate in _locators():
+            if not _may_hold(form, whole):
+                continue
             located = locate(scan, catalogue)
             if located is not None:
                 break

@@ -143,10 +143,16 @@ def _words(catalogue: Catalogue) -> Words:
 
 @dataclass(frozen=True)
 class ItemIndex:
-    """Every known wording of every checklist item (all editions), normalised for matching."""
+    """Every known wording of every checklist item (all editions), normalised for matching.
+
+    ``seen`` memoises a cell's match: thousands of returned copies print the same item texts,
+    so after the first few files almost every cell is a dictionary hit, not a fuzzy search.
+    """
 
     texts: tuple[str, ...]
     ids: tuple[str, ...]
+    seen: dict[tuple[str, int], tuple[str, str, str, float, str, float]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @lru_cache(maxsize=8)
@@ -266,6 +272,27 @@ class Scan:
         return list(self._by_row.get(r, ()))
 
 
+_SEEN_LIMIT = 200_000
+
+
+def _cell_match(raw: str, index: ItemIndex, words: Words) -> tuple[str, str, str, float, str, float]:
+    """(ref, scope label, item id, score, runner-up id, its score) of one cell's text; memoised
+    per index (and per vocabulary: ``words`` is one object per catalogue version)."""
+    key = (raw, id(words))
+    got = index.seen.get(key)
+    if got is None:
+        body, ref = strip_ref(raw)
+        body_n, label = split_scope_label(norm(body), words)
+        if len(body_n) < 6:
+            got = (ref, label, "", 0.0, "", 0.0)
+        else:
+            got = (ref, label, *match_item(body_n, index))
+        if len(index.seen) >= _SEEN_LIMIT:
+            index.seen.clear()
+        index.seen[key] = got
+    return got
+
+
 def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str, ...] = ()
                    ) -> tuple[list[RowHit], list[tuple[int, int, str]]]:
     """Rows whose text is an item; also rows that look like one but are not decided."""
@@ -278,11 +305,9 @@ def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str
     for r in sorted(by_row):
         best: RowHit | None = None
         for c, _t in by_row[r]:
-            body, ref = strip_ref(scan.raw[(r, c)])
-            body_n, label = split_scope_label(norm(body), words)
-            if len(body_n) < 6:
+            ref, label, item_id, score, second_id, second = _cell_match(scan.raw[(r, c)], index, words)
+            if not item_id:
                 continue
-            item_id, score, second_id, second = match_item(body_n, index)
             if best is None or score > best.score:
                 best = RowHit(row=r, col=c, item_id=item_id, score=score,
                               raw_text=scan.raw[(r, c)], ref_text=ref, scope_hint=label,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .read import Run
@@ -28,6 +29,9 @@ class Vocabulary:
     unanswered: frozenset[str]
     marks: frozenset[str]
     brackets: tuple[tuple[str, str], ...]
+    # decoded text answers, memoised: a batch sees a few dozen distinct answer texts
+    decoded: dict[str, Decoded] = field(default_factory=dict, compare=False, hash=False,
+                                        repr=False)
 
     @classmethod
     def from_mapping(cls, vocab: dict[str, Any]) -> Vocabulary:
@@ -63,6 +67,7 @@ _DATE_IN_TEXT = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def split_answer_and_date(text: str) -> tuple[str, str]:
     """Separate the answer words from a date written in the same cell (NFKC text in)."""
     t = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
@@ -92,7 +97,17 @@ def decode_text(value: Any, vocab: Vocabulary) -> Decoded:
         return Decoded(BLANK, "text", "数値が入力されています")
     if isinstance(value, (dt.date, dt.datetime)):
         return Decoded(BLANK, "empty")  # a date in the answer cell: no answer word
-    rest, _date = split_answer_and_date(str(value))
+    text = str(value)
+    got = vocab.decoded.get(text)
+    if got is None:
+        if len(vocab.decoded) > 50_000:
+            vocab.decoded.clear()
+        got = vocab.decoded[text] = _decode_words(text, vocab)
+    return got
+
+
+def _decode_words(text: str, vocab: Vocabulary) -> Decoded:
+    rest, _date = split_answer_and_date(text)
     t = norm(rest)
     if not t:
         return Decoded(BLANK, "empty")
@@ -238,7 +253,12 @@ def parse_date(value: Any, fiscal_year: int | None) -> DateRead:
         if 20000 < value < 80000:  # an Excel serial (1954..2119)
             return DateRead(EXCEL_EPOCH + dt.timedelta(days=int(value)), True)
         return DateRead(None, False)
-    t = unicodedata.normalize("NFKC", str(value)).translate(_BRACKETS)
+    return _parse_date_text(str(value), fiscal_year)
+
+
+@lru_cache(maxsize=16384)
+def _parse_date_text(text: str, fiscal_year: int | None) -> DateRead:
+    t = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
     t = _SPACE.sub("", t).lower().strip("。.")
     if not t or _RE_EMPTY.match(t):
         return DateRead(None, True)
@@ -362,6 +382,7 @@ def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
     return Decoded(BLANK, "empty"), raw, cell, tuple(cells)
 
 
+@lru_cache(maxsize=65536)
 def _addr(row: int, col: int) -> str:
     from .read import address
 
