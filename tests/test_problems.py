@@ -31,3 +31,18 @@ def test_message_fills_template_and_never_raises_on_missing_fields() -> None:
     p = make("locate.item_missing", path="a/b.xlsx", sheet="S", item_id="bcp", ref="3-③")
     assert "3-③" in p.message and "{text}" in p.message
     assert p.severity == "error"
+
+
+def test_every_emitted_code_is_in_the_catalogue() -> None:
+    """Codes written as literals anywhere in the package (reader, tables, consolidation, fill)
+    and the consolidation's and fill's own lists all have a catalogue entry."""
+    from xltools.consolidate import KINDS
+    from xltools.fill import PROBLEM_TITLES
+
+    pattern = re.compile(r"[\"']((?:read|batch|form|locate|answer|mark|table|consolidate|fill)"
+                         r"\.[a-z_]+)[\"']")
+    emitted = {m.group(1) for f in (ROOT / "xltools").glob("*.py")
+               for m in pattern.finditer(f.read_text(encoding="utf-8"))}
+    assert emitted - set(CATALOGUE) == set()
+    assert set(KINDS) <= set(CATALOGUE) and set(PROBLEM_TITLES) <= set(CATALOGUE)
+    assert {c for c in CATALOGUE if c.startswith("consolidate.")} == set(KINDS)

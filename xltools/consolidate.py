@@ -33,7 +33,7 @@ import pandas as pd
 
 from . import crosscheck, schema
 from .mappings import Catalogue, load_catalogue
-from .problems import SCOPE_JA, SEVERITY_RANK, Kind
+from .problems import CATALOGUE, SCOPE_JA, SEVERITY_RANK, Kind
 from .roster import NameIndex, RosterError, resolve_column
 
 ANSWER_JA = {"yes": "はい", "no": "いいえ", "na": "該当なし", "blank": "未回答"}
@@ -51,25 +51,10 @@ class ConsolidateError(ValueError):
     """The consolidation cannot run as asked (e.g. an unknown ``group_by`` column)."""
 
 
-def _k(code: str, severity: str, title: str, template: str) -> Kind:
-    return Kind(code, severity, title, template)
-
-
-# Problems the consolidation adds to the reader's (same record shape, stable codes).
-KINDS: dict[str, Kind] = {k.code: k for k in [
-    _k("consolidate.not_submitted", "warning", "未提出",
-       "{facility_name} のチェックリスト（医療機関確認用・薬局確認用）が提出されていません{detail}。"),
-    _k("consolidate.vendor_form_missing", "warning", "事業者確認用がありません",
-       "{facility_name} は医療情報システムを導入・運用している（{cell}）と回答していますが、事業者確認用が1件も提出されていません。契約している事業者に記入を依頼してください。"),
-    _k("consolidate.vendor_unmatched", "warning", "事業者確認用の医療機関が不明",
-       "事業者 {vendor_name} の事業者確認用（{name}）に書かれた医療機関名「{written}」に当たる医療機関が見つかりません{detail}。"),
-    _k("consolidate.name_near_miss", "warning", "名称が名簿と一致しません",
-       "「{written}」（{name}）は{against}と名称が一致しません。候補：{detail}。同じ施設であれば名称をそろえてください（自動では統合していません）。"),
-    _k("consolidate.not_in_roster", "info", "名簿にない施設",
-       "「{written}」（{name}）は名簿にありません。"),
-    _k("consolidate.several_forms", "info", "同じ年度版が複数あります",
-       "{facility_name} の {detail} 版のチェックリストが複数あります。{name} を集計に用いました。"),
-]}
+# Problems the consolidation adds to the reader's (same record shape, stable codes); their
+# wording lives in the one catalogue, :data:`xltools.problems.CATALOGUE`.
+KINDS: dict[str, Kind] = {code: kind for code, kind in CATALOGUE.items()
+                          if code.startswith("consolidate.")}
 
 
 @dataclass
