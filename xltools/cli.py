@@ -141,6 +141,12 @@ def normalize(inputs: tuple[str, ...], out: str, formats: str, mappings: str | N
 
 
 def _summary(result: Any) -> str:
+    """The batch's one-line summary (files, forms, problems, time) when the batch runner made
+    ``result``; a count of the three tables otherwise."""
+    if getattr(result, "stats", None):
+        from .progress import summary_line
+
+        return summary_line(result)
     subs, answers, problems = result.submissions, result.answers, result.problems
     files = subs["path"].nunique() if len(subs) else 0
     sev = problems["severity"].value_counts().to_dict() if len(problems) else {}
@@ -180,21 +186,33 @@ def inspect(file: str, mappings: str | None, passwords: tuple[str, ...], as_json
 def forms(mappings: str | None) -> None:
     """List the forms and editions xltools knows, and where each mapping comes from.
 
+    The checklist editions first, then the contract role table and the BCP table; "verified"
+    counts the catalogued items whose existence was seen in a public copy.
+
     \b
     Example:
         xltools forms
         xltools forms --mappings my_mappings/
     """
+    from .mappings import MappingError
+    from .table_catalogue import describe_tables
+
     cat = load_catalogue_or_fail(mappings)
-    click.echo(f"{'form':<10} {'edition':<8} {'variants':<28} {'items':>5}  source")
-    for m in sorted(cat.forms, key=lambda m: (m.form, m.edition)):
-        click.echo(f"{m.form:<10} {m.edition:<8} {','.join(m.variants):<28} {len(m.items):>5}  {m.source}")
     try:
-        from .tables import describe_tables
-    except ImportError:
-        return
-    for row in describe_tables():
-        click.echo(f"{row['form']:<10} {row['edition']:<8} {row['variants']:<28} {row['items']:>5}  {row['source']}")
+        tables = describe_tables(mappings)
+    except MappingError as exc:
+        raise CannotRun(f"マッピングを読めません: {exc}") from exc
+    rows = [(m.form, m.edition, ",".join(m.variants), len(m.items),
+             sum(it.status == "verified" for it in m.items),
+             next((v.title for v in m.variants.values() if v.title), ""), m.source)
+            for m in sorted(cat.forms, key=lambda m: (m.form, m.edition))]
+    rows += [(t["form"], t["edition"], t["variant"], t["items"], t["verified"], t["title"],
+              t["source"]) for t in tables]
+    click.echo(f"{'form':<10} {'edition':<8} {'variants':<25} {'items':>5} {'verified':>8}  "
+               "title  source")
+    for form, edition, variants, items, verified, title, source in rows:
+        click.echo(f"{form:<10} {edition:<8} {variants:<25} {items:>5} {verified:>8}  "
+                   f"{title}  {source}")
 
 
 @cli.command()

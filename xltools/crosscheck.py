@@ -122,7 +122,23 @@ def _check_items(where: str, raw: dict[str, Any], ctype: str, known: set[str] | 
             raise MappingError(f"{where}: {key} {value!r} is not an item id in the catalogue")
 
 
-def _join_lines(text: str) -> str:
+def check_rule_keys(where: str, raw: dict[str, Any], allowed: set[str],
+                    required: tuple[str, ...]) -> None:
+    """What every rules file asks of a rule: known keys only, the required ones present, a
+    lower-case id and a known severity (each failure names ``where`` and the key)."""
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise MappingError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    missing = [k for k in required if k not in raw]
+    if missing:
+        raise MappingError(f"{where}: missing key(s) {missing}")
+    if not re.fullmatch(r"[a-z0-9_]+", str(raw["id"])):
+        raise MappingError(f"{where}: id must be lower-case letters, digits and _")
+    if raw["severity"] not in SEVERITIES:
+        raise MappingError(f"{where}: severity {raw['severity']!r} must be one of {SEVERITIES}")
+
+
+def join_lines(text: str) -> str:
     """Collapse whitespace; a line break between two Japanese characters leaves no space."""
     text = " ".join(text.split())
     return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text)
@@ -133,16 +149,7 @@ def _parse_rule(source: str, n: int, raw: Any, known: set[str] | None) -> Rule:
     if not isinstance(raw, dict):
         raise MappingError(f"{where}: a rule must be a mapping")
     where = f"{source}: rules[{n}] ({raw.get('id', '?')})"
-    unknown = sorted(set(raw) - _RULE_KEYS)
-    if unknown:
-        raise MappingError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_RULE_KEYS)}")
-    missing = [k for k in ("id", "condition", "severity", "message") if k not in raw]
-    if missing:
-        raise MappingError(f"{where}: missing key(s) {missing}")
-    if not re.fullmatch(r"[a-z0-9_]+", str(raw["id"])):
-        raise MappingError(f"{where}: id must be lower-case letters, digits and _")
-    if raw["severity"] not in SEVERITIES:
-        raise MappingError(f"{where}: severity {raw['severity']!r} must be one of {SEVERITIES}")
+    check_rule_keys(where, raw, _RULE_KEYS, ("id", "condition", "severity", "message"))
     cond = _check_condition(where, raw["condition"])
     scope = raw.get("scope")
     if cond["type"] in _ITEM_LEVEL and scope not in SCOPE_CHOICES:
@@ -152,7 +159,7 @@ def _parse_rule(source: str, n: int, raw: Any, known: set[str] | None) -> Rule:
         id=str(raw["id"]), title=str(raw.get("title") or raw["id"]),
         facility_item=raw.get("facility_item"), vendor_item=raw.get("vendor_item"),
         scope=scope, condition=cond, severity=str(raw["severity"]),
-        message=_join_lines(str(raw["message"])), supersedes=tuple(raw.get("supersedes") or ()),
+        message=join_lines(str(raw["message"])), supersedes=tuple(raw.get("supersedes") or ()),
         enabled=bool(raw.get("enabled", True)), note=str(raw.get("note", "")), source=source)
 
 

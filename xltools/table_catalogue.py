@@ -202,3 +202,16 @@ def load_table_catalogue(table: str, user_dir: str | os.PathLike[str] | None = N
         raise MappingError(f"unknown table {table!r}; known: {sorted(_TOP)}")
     path = _files(table, user_dir)
     return _load(path, path.stat().st_mtime)
+
+
+def describe_tables(user_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """One row per table catalogue (``xltools forms``): form, variant, edition, title, how many
+    items (and how many of them verified to exist) and the file it was loaded from."""
+    rows = []
+    for table in _TOP:
+        cat = load_table_catalogue(table, user_dir)
+        rows.append({"form": cat.table, "variant": cat.variant, "edition": cat.year,
+                     "title": cat.title, "items": len(cat.entries),
+                     "verified": sum(e.exists_verified for e in cat.entries),
+                     "source": cat.source})
+    return rows

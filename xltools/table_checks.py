@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .crosscheck import check_rule_keys, join_lines
 from .mappings import BUNDLED_DIR, MappingError
 from .roster import normalize_name, plain_name
 
@@ -73,12 +74,6 @@ def _answers(where: str, value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _join_lines(text: str) -> str:
-    """Collapse whitespace; a line break between two Japanese characters leaves no space."""
-    text = " ".join(text.split())
-    return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text)
-
-
 def _parse_rule(source: str, n: int, raw: Any) -> TableRule:
     where = f"{source}: rules[{n}]"
     if not isinstance(raw, dict):
@@ -87,16 +82,7 @@ def _parse_rule(source: str, n: int, raw: Any) -> TableRule:
     kind = raw.get("type")
     if kind not in _KEYS:
         raise MappingError(f"{where}: type {kind!r} must be one of {sorted(_KEYS)}")
-    unknown = sorted(set(raw) - _KEYS[kind])
-    if unknown:
-        raise MappingError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_KEYS[kind])}")
-    missing = [k for k in ("id", "severity", "message") if k not in raw]
-    if missing:
-        raise MappingError(f"{where}: missing key(s) {missing}")
-    if not re.fullmatch(r"[a-z0-9_]+", str(raw["id"])):
-        raise MappingError(f"{where}: id must be lower-case letters, digits and _")
-    if raw["severity"] not in SEVERITIES:
-        raise MappingError(f"{where}: severity {raw['severity']!r} must be one of {SEVERITIES}")
+    check_rule_keys(where, raw, _KEYS[kind], ("id", "severity", "message"))
     params: dict[str, Any] = {}
     if kind == "contract_copies":
         params["field"] = raw.get("field", "answer")
@@ -110,7 +96,7 @@ def _parse_rule(source: str, n: int, raw: Any) -> TableRule:
         mode = "table_any" if "table_any" in raw else "table_all"
         params[mode] = _answers(where, raw[mode])
     return TableRule(id=str(raw["id"]), type=kind, severity=str(raw["severity"]),
-                     message=_join_lines(str(raw["message"])), title=str(raw.get("title", "")),
+                     message=join_lines(str(raw["message"])), title=str(raw.get("title", "")),
                      params=params, enabled=bool(raw.get("enabled", True)), source=source)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from .evaluate import Score
+from .evaluate import Score, score
 from .synth import Truth, _answer_value, _fmt_date
 from .table_catalogue import load_table_catalogue
 from .table_templates import (
@@ -502,41 +502,9 @@ def write_corpus(folder: str | Path, n_contract: int = 40, n_bcp: int = 40, seed
 
 def score_tables(truths: list[Truth], subs: pd.DataFrame, answers: pd.DataFrame,
                  problems: pd.DataFrame) -> Score:
-    """Like :func:`xltools.evaluate.score`, also comparing the form and each 完了日.
-
-    An answer is exact when answer, checked_on, target_on and (contract) completed_on all
-    match; else flagged when a problem names its item or an error/warning names its sheet;
-    else silently wrong.
-    """
-    out = Score()
-    by_key = {(r.path, r.sheet): r for r in subs.itertuples()}
-    flagged_items = {(p.submission_id, p.item_id) for p in problems.itertuples() if p.item_id}
-    flagged_sheets = {p.submission_id for p in problems.itertuples()
-                      if not p.item_id and p.severity in ("warning", "error")}
-    ans = {(a.submission_id, a.item_id, a.scope, int(a.round)): a for a in answers.itertuples()}
-    for t in truths:
-        out.sheets += 1
-        sub = by_key.get((t.path, t.sheet))
-        if sub is not None and (sub.form, sub.edition, sub.variant) == (t.form, t.edition, t.variant):
-            out.sheets_right += 1
-        completed = getattr(t, "completed", {})
-        for key, (answer, checked, target) in t.answers.items():
-            got = ans.get((sub.submission_id, *key)) if sub is not None else None
-            want = (answer, checked, target, completed.get(key, ""))
-            if got is not None and (got.answer, got.checked_on, got.target_on, got.completed_on) == want:
-                out.exact += 1
-                continue
-            sid = sub.submission_id if sub is not None else ""
-            if sub is not None and ((sid, key[0]) in flagged_items or sid in flagged_sheets):
-                out.flagged += 1
-                continue
-            out.silent += 1
-            out.kinds[key[0]] += 1
-            if len(out.silent_examples) < 20:
-                what = "missing" if got is None else (
-                    f"{got.answer}/{got.checked_on}/{got.completed_on} raw={got.raw!r} cell={got.cell}")
-                out.silent_examples.append(f"{Path(t.path).name}:{t.sheet} {key[0]}: want {want}, got {what}")
-    return out
+    """:func:`xltools.evaluate.score` also comparing the form and each 完了日 (``completed_on``)."""
+    return score(truths, subs, answers, problems, extra={"completed_on": "completed"},
+                 sheet_fields=("form", "edition", "variant"))
 
 
 __all__ = ["TableTruth", "ContractSpec", "BcpSpec", "write_table_workbook", "write_corpus",

@@ -112,6 +112,32 @@ def _write_fields(ws: Any, r: int, c0: int, fields: dict[str, Any], style: str,
     return r
 
 
+def _begin(wb: Any, ws: Any, layout: Any, cols: list[str], widths: dict[str, float],
+           cat: TableCatalogue) -> tuple[dict[str, Any], dict[str, int], int, int]:
+    """What both tables start with: formats, column positions and widths, the title row.
+    Returns (formats, column -> position, last column, next free row)."""
+    fmt = formats(wb)
+    c0 = layout.start_col
+    pos = {name: c0 + i for i, name in enumerate(cols)}
+    last = c0 + len(cols) - 1
+    for name, c in pos.items():
+        ws.set_column(c, c, widths[name])
+    r = layout.start_row
+    title = cat.title if layout.title is None else layout.title
+    if title:
+        ws.merge_range(r, c0, r, last, title, fmt["title"])
+        ws.set_row(r, 24)
+        r += 1
+    return fmt, pos, last, r
+
+
+def _finish(ws: Any) -> None:
+    """Landscape A4, one page wide."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
 # --------------------------------------------------------------------------------------------
 # contract role table
 
@@ -135,6 +161,7 @@ class ContractLayout:
     start_col: int = 0
     dropdown: bool = False
     marks: bool = True  # print 「※文言は再構成」 notes
+    parts: tuple[str, ...] = ("P1", "P2")  # ("P1",) / ("P2",): one part of a split table
 
 
 @dataclass
@@ -230,19 +257,9 @@ def write_contract(wb: Any, ws: Any, items: list[Printed], layout: ContractLayou
     """Lay one contract role table out on an xlsxwriter worksheet, filled when ``fill`` is."""
     layout, fill = layout or ContractLayout(), fill or ContractFill()
     cat = cat or load_table_catalogue("contract")
-    fmt = formats(wb)
-    cols = _contract_columns(layout)
+    fmt, pos, last, r = _begin(wb, ws, layout, _contract_columns(layout), _CONTRACT_WIDTH, cat)
     c0 = layout.start_col
-    pos = {name: c0 + i for i, name in enumerate(cols)}
-    last = c0 + len(cols) - 1
-    for name, c in pos.items():
-        ws.set_column(c, c, _CONTRACT_WIDTH[name])
-    r = layout.start_row
-    title = cat.title if layout.title is None else layout.title
-    if title:
-        ws.merge_range(r, c0, r, last, title, fmt["title"])
-        ws.set_row(r, 24)
-        r += 2
+    r += 1 if r > layout.start_row else 0  # a blank row under the title
     fields = dict(fill.fields)
     if layout.date_at in ("field_colon", "field_right", "field_right2"):
         r = _contract_date_field(ws, r, c0, layout, fill, fmt)
@@ -250,9 +267,9 @@ def write_contract(wb: Any, ws: Any, items: list[Printed], layout: ContractLayou
         r = _write_fields(ws, r, pos["title"], fields, layout.fields_style, fmt) + 1
     written = Written(sheet=ws.get_name())
     r = _contract_header(ws, r, pos, layout, fill, fmt)
-    for part in ("P1", "P2"):
+    for part in layout.parts:
         rows = [it for it in items if (it.id.startswith("P1-")) == (part == "P1")]
-        if part == "P2" and layout.header_repeat:
+        if part == "P2" and layout.header_repeat and "P1" in layout.parts:
             r = _contract_header(ws, r + 1, pos, layout, fill, fmt)
         if layout.part_style != "none" and part in cat.parts:
             ws.merge_range(r, c0, r, last, _part_text(part, cat.parts[part].name, layout.part_style),
@@ -261,9 +278,7 @@ def write_contract(wb: Any, ws: Any, items: list[Printed], layout: ContractLayou
         r = _contract_part(ws, r, rows, part, pos, last, layout, fill, fmt, cat, written)
     if layout.fields_at == "bottom" and fields:
         _write_fields(ws, r + 1, pos["title"], fields, layout.fields_style, fmt)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    _finish(ws)
     return written
 
 
@@ -420,19 +435,8 @@ def write_bcp(wb: Any, ws: Any, items: list[Printed], layout: BcpLayout | None =
     layout, fill = layout or BcpLayout(), fill or BcpFill()
     cat = cat or load_table_catalogue("bcp")
     names = {k: h.name for k, h in cat.middles.items()} | (middle_names or {})
-    fmt = formats(wb)
-    cols = _bcp_columns(layout)
+    fmt, pos, last, r = _begin(wb, ws, layout, _bcp_columns(layout), _BCP_WIDTH, cat)
     c0 = layout.start_col
-    pos = {name: c0 + i for i, name in enumerate(cols)}
-    last = c0 + len(cols) - 1
-    for name, c in pos.items():
-        ws.set_column(c, c, _BCP_WIDTH[name])
-    r = layout.start_row
-    title = cat.title if layout.title is None else layout.title
-    if title:
-        ws.merge_range(r, c0, r, last, title, fmt["title"])
-        ws.set_row(r, 24)
-        r += 1
     if layout.notes:
         for note in cat.notes:
             ws.write_string(r, c0, note, fmt["note"])
@@ -457,9 +461,7 @@ def write_bcp(wb: Any, ws: Any, items: list[Printed], layout: BcpLayout | None =
                             fmt, written, cat)
     if layout.fields_at == "bottom" and fill.fields:
         _write_fields(ws, r + 1, pos["major"], fill.fields, layout.fields_style, fmt)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    _finish(ws)
     return written
 
 
@@ -535,37 +537,44 @@ def _bcp_answer(ws: Any, r: int, it: Printed, pos: dict[str, int], layout: BcpLa
 # public template writers
 
 
-def _workbook(path: str | Path) -> Any:
+def _template(path: str | Path, sheet: str, write: Any, note: str) -> Path:
+    """Write one blank table with ``write(wb, ws)`` and a footnote; an unwritable ``path`` is
+    an :class:`OSError` (the CLI's exit 3), never xlsxwriter's own exception."""
     import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
 
-    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet(sheet)
+    write(wb, ws)
+    _footnote(ws, wb, note)
+    try:
+        wb.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args else exc
+        raise OSError(f"{path}: {getattr(cause, 'strerror', None) or cause}") from exc
+    return path
 
 
 def write_contract_template(path: str | Path) -> Path:
     """A blank contract role table (Part1 and Part2, はい・いいえ cells, 完了日 ( / ))."""
-    path = Path(path)
-    wb = _workbook(path)
-    ws = wb.add_worksheet("役割分担確認表")
     fields = {"facility_name": "", "vendor_name": "", "system_name": "", "contract_name": ""}
-    write_contract(wb, ws, contract_items(), ContractLayout(),
-                   ContractFill(fields=fields))
-    _footnote(ws, wb, "※「※文言は再構成」などの印がある文言は公開資料から確認できなかったため再構成したものです。"
-                      "正式な様式の文言で上書きしてください。")
-    wb.close()
-    return path
+    return _template(
+        path, "役割分担確認表",
+        lambda wb, ws: write_contract(wb, ws, contract_items(), ContractLayout(),
+                                      ContractFill(fields=fields)),
+        "※「※文言は再構成」などの印がある文言は公開資料から確認できなかったため再構成したものです。"
+        "正式な様式の文言で上書きしてください。")
 
 
 def write_bcp_template(path: str | Path) -> Path:
     """A blank BCP table with an added 確認欄 (済 / 未対応 / 検討中) and 備考 column."""
-    path = Path(path)
-    wb = _workbook(path)
-    ws = wb.add_worksheet("BCP確認表")
-    write_bcp(wb, ws, bcp_items(), BcpLayout(dropdown=["済", "未対応", "検討中"]),
-              BcpFill(fields={"facility_name": "", "answered_on": ""}))
-    _footnote(ws, wb, "※確認欄・備考の列は記入用に追加したものです（公式の確認表には回答欄がありません）。"
-                      "「※文言は再構成」の印がある文言は再構成したものです。")
-    wb.close()
-    return path
+    return _template(
+        path, "BCP確認表",
+        lambda wb, ws: write_bcp(wb, ws, bcp_items(), BcpLayout(dropdown=["済", "未対応", "検討中"]),
+                                 BcpFill(fields={"facility_name": "", "answered_on": ""})),
+        "※確認欄・備考の列は記入用に追加したものです（公式の確認表には回答欄がありません）。"
+        "「※文言は再構成」の印がある文言は再構成したものです。")
 
 
 def _footnote(ws: Any, wb: Any, text: str) -> None:

@@ -183,6 +183,12 @@ def header_columns(grid: Grid, rows: tuple[int, ...], classify: Callable[[list[s
     return out
 
 
+def _header_rows(scan: Scan, is_header: LabelTest) -> tuple[Grid, list[int]]:
+    """The sheet's grid and the rows whose texts pass ``is_header``, top down."""
+    grid = Grid.of(scan)
+    return grid, [r for r, cells in sorted(grid.by_row.items()) if is_header([t for _, t in cells])]
+
+
 def _first(cols: dict[str, list[int]], kind: str) -> int | None:
     return cols[kind][0] if cols.get(kind) else None
 
@@ -482,24 +488,33 @@ class LocatedTable:
             return True
         return False
 
+    def _cell_at(self, it: ItemRow, col: int | None) -> tuple[Any, str, str]:
+        """(value, address, text) of an item row's cell in ``col`` (merges resolved)."""
+        if col is None:
+            return None, "", ""
+        r, c = self.sheet.merged_origin(it.row, col)
+        value = self.sheet.value(r, c)
+        return value, address(r, c), cell_text(value)
+
+    def _answer_of(self, it: ItemRow, issues: list[Issue], blank_detail: str = "") -> str:
+        """The decoded answer; an undecidable one or a blank one is reported."""
+        answer = it.slot.decoded.answer if it.slot else BLANK
+        if not self._unreadable(it, issues) and answer == BLANK:
+            issues.append(Issue("table.answer_blank", cell=it.slot.cell if it.slot else "",
+                                item_id=it.item_id, detail=blank_detail))
+        return answer
+
     def _contract_answers(self, sid: str, issues: list[Issue]) -> list[dict[str, Any]]:
-        sheet = self.sheet
         checked = self.checked.value
         done_col = _first(self.columns, "completed")
         rows = []
         for it in self.items:
-            completed, completed_cell, raw_c = None, "", ""
-            if done_col is not None:
-                r, c = sheet.merged_origin(it.row, done_col)
-                value = sheet.value(r, c)
-                completed_cell, raw_c = address(r, c), cell_text(value)
-                completed = self._completed(it, value, completed_cell, raw_c, issues)
-            answer = it.slot.decoded.answer if it.slot else BLANK
-            if not self._unreadable(it, issues) and answer == BLANK:
-                issues.append(Issue("table.answer_blank", cell=it.slot.cell if it.slot else "",
-                                    item_id=it.item_id))
+            value, completed_cell, raw_c = self._cell_at(it, done_col)
+            completed = (self._completed(it, value, completed_cell, raw_c, issues)
+                         if done_col is not None else None)
+            answer = self._answer_of(it, issues)
             if answer == NO and completed is None and not raw_c.strip("()（）/／ 　"):
-                issues.append(Issue("table.completed_missing", cell=completed_cell or "",
+                issues.append(Issue("table.completed_missing", cell=completed_cell,
                                     item_id=it.item_id))
             if completed is not None and checked is not None and completed < checked:
                 issues.append(Issue("table.completed_before_checked", cell=completed_cell,
@@ -508,7 +523,7 @@ class LocatedTable:
             if completed is not None and answer == YES:
                 issues.append(Issue("table.completed_with_yes", cell=completed_cell,
                                     item_id=it.item_id, detail=completed.isoformat()))
-            rows.append(_answer_row(sid, sheet.name, it, iso(checked), iso(completed),
+            rows.append(_answer_row(sid, self.sheet.name, it, iso(checked), iso(completed),
                                     self.checked.cell, self.checked.raw))
         return rows
 
@@ -533,25 +548,16 @@ class LocatedTable:
         return None
 
     def _bcp_answers(self, sid: str, issues: list[Issue]) -> list[dict[str, Any]]:
-        sheet = self.sheet
         date_col = _first(self.columns, "date")
         rows = []
         for it in self.items:
-            checked, date_cell, raw_d = None, "", ""
-            if date_col is not None:
-                r, c = sheet.merged_origin(it.row, date_col)
-                value = sheet.value(r, c)
-                got = _date_value(value)
-                checked, date_cell, raw_d = got.value, address(r, c), cell_text(value)
-                if got.problem:
-                    issues.append(Issue("answer.date_unreadable", cell=date_cell,
-                                        item_id=it.item_id, fields={"raw": _short(raw_d)}))
-            answer = it.slot.decoded.answer if it.slot else BLANK
-            if not self._unreadable(it, issues) and answer == BLANK:
-                issues.append(Issue("table.answer_blank", cell=it.slot.cell if it.slot else "",
-                                    item_id=it.item_id,
-                                    detail="チェックがないため、未実施か未記入か区別できません。"))
-            rows.append(_answer_row(sid, sheet.name, it, iso(checked), "", date_cell, raw_d))
+            value, date_cell, raw_d = self._cell_at(it, date_col)
+            got = _date_value(value) if date_col is not None else SheetDate()
+            if got.problem:
+                issues.append(Issue("answer.date_unreadable", cell=date_cell,
+                                    item_id=it.item_id, fields={"raw": _short(raw_d)}))
+            self._answer_of(it, issues, "チェックがないため、未実施か未記入か区別できません。")
+            rows.append(_answer_row(sid, self.sheet.name, it, iso(got.value), "", date_cell, raw_d))
         return rows
 
     def _catalogue_issues(self, answers: list[dict[str, Any]], sid: str) -> list[Issue]:
@@ -681,9 +687,7 @@ def _pick_ref_col(grid: Grid, cols: dict[str, list[int]], start: int) -> None:
 
 def locate_contract(scan: Scan, catalogue: Catalogue) -> LocatedTable | None:
     """Recognise a contract role table on a sheet (None when the sheet is not one)."""
-    grid = Grid.of(scan)
-    headers = [r for r, cells in sorted(grid.by_row.items())
-               if _is_contract_header([t for _, t in cells])]
+    grid, headers = _header_rows(scan, _is_contract_header)
     if not headers:
         return None
     cat = load_table_catalogue("contract")
@@ -975,9 +979,7 @@ def _section_of(t: str, cat: TableCatalogue) -> int | None:
 
 def locate_bcp(scan: Scan, catalogue: Catalogue) -> LocatedTable | None:
     """Recognise a BCP table on a sheet (None when the sheet is not one)."""
-    grid = Grid.of(scan)
-    headers = [r for r, cells in sorted(grid.by_row.items())
-               if _is_bcp_header([t for _, t in cells])]
+    grid, headers = _header_rows(scan, _is_bcp_header)
     if not headers:
         return None
     cat = load_table_catalogue("bcp")
