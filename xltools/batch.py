@@ -33,7 +33,9 @@ import datetime as dt
 import hashlib
 import multiprocessing as mp
 import os
+import signal
 import stat as stat_mod
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -57,6 +59,8 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 IN_FLIGHT_PER_JOB = 2  # chunks queued per worker
 MAX_CHUNK = 16  # files per task sent to a worker
 SCHEDULER_ENV = "XLTOOLS_SCHEDULER"
+#: seconds one file may take; a checklist takes milliseconds, so this only stops a pathology
+DEFAULT_TIME_LIMIT = 60.0
 
 FILES_COLUMNS = ("path", "sha256", "size", "modified", "outcome", "duplicate_of",
                  "submissions", "problems")
@@ -134,16 +138,53 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(mappings: str | None, passwords: list[str] | None,
-                 crash_on: str | None = None) -> None:
+                 crash_on: str | None = None, time_limit: float | None = None) -> None:
     """Pool initializer: load the catalogue once per worker process."""
     _WORKER["catalogue"] = load_catalogue(mappings)
     _WORKER["passwords"] = passwords
     _WORKER["crash_on"] = crash_on
+    _WORKER["time_limit"] = time_limit
+
+
+class _TimeUp(Exception):
+    pass
+
+
+def read_limited(path: str, catalogue: Catalogue, passwords: list[str] | None, data: bytes,
+                 seconds: float | None) -> FileRows:
+    """:func:`read_file` with a wall-clock limit: a file that takes too long becomes a
+    ``read.timeout`` problem and the batch goes on.
+
+    The limit is a SIGALRM timer, so it applies where a signal can be delivered: the main
+    thread of this process or of a pool worker (every local run). It interrupts Python code,
+    not a native call in progress (calamine is bounded by the row/column limits instead).
+    Dask workers run tasks in threads: there the cluster's own limits apply.
+    """
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        return read_file(path, catalogue, passwords, data=data)
+
+    def _alarm(_signum: int, _frame: Any) -> None:
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return read_file(path, catalogue, passwords, data=data)
+    except _TimeUp:
+        out = FileRows(path=path, sha256=hashlib.sha256(data).hexdigest())
+        out.problems.append(P.make("read.timeout", path=path, detail=f"{seconds:g}").row())
+        return out
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _parse_in_worker(path: str, data: bytes) -> FileRows:
     _crash_hook(path)
-    return read_file(path, _WORKER["catalogue"], _WORKER["passwords"], data=data)
+    return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data,
+                        _WORKER.get("time_limit"))
 
 
 def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[FileRows]:
@@ -174,12 +215,14 @@ def _crash_hook(path: str) -> None:
 class _Inline:
     """jobs=1: parse in this process, in order."""
 
-    def __init__(self, catalogue: Catalogue, passwords: list[str] | None) -> None:
-        self.catalogue, self.passwords = catalogue, passwords
+    def __init__(self, catalogue: Catalogue, passwords: list[str] | None,
+                 time_limit: float | None = None) -> None:
+        self.catalogue, self.passwords, self.time_limit = catalogue, passwords, time_limit
         self.done: list[tuple[int, FileRows]] = []
 
     def submit(self, key: int, path: str, data: bytes) -> None:
-        self.done.append((key, read_file(path, self.catalogue, self.passwords, data=data)))
+        self.done.append((key, read_limited(path, self.catalogue, self.passwords, data,
+                                            self.time_limit)))
 
     def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
         out, self.done = self.done, []
@@ -203,6 +246,8 @@ class _Pool:
     as much CPU as a small workbook's parse, and on two cores the parent's CPU is the workers'.
     At most ``IN_FLIGHT_PER_JOB`` chunks per worker are queued, so memory stays flat.
     """
+
+    time_limit: float | None = None
 
     def __init__(self, jobs: int, mappings: str | None, passwords: list[str] | None,
                  total: int = 0) -> None:
@@ -240,7 +285,7 @@ class _Pool:
             ctx.set_forkserver_preload(["xltools.api", "xltools.batch"])
         return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
                                    initargs=(self.mappings, self.passwords,
-                                             os.environ.get(CRASH_ENV)))
+                                             os.environ.get(CRASH_ENV), self.time_limit))
 
     def submit(self, key: int, path: str, data: bytes) -> None:
         self.buffer.append((key, path, data))
@@ -391,14 +436,16 @@ class _Dask:
 def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         scheduler: Any = None, store: str | os.PathLike[str] | Store | None = None,
         passwords: list[str] | None = None, mappings: str | None = None,
-        progress: ProgressCallback | None = None) -> BatchResult:
+        progress: ProgressCallback | None = None,
+        time_limit: float | None = DEFAULT_TIME_LIMIT) -> BatchResult:
     """Read files and folders into the three tables, fast, incrementally, losing nothing.
 
     ``jobs``: worker processes (default ``os.cpu_count()``; 1 parses inline). ``scheduler``: a
     dask.distributed address (or Client) to parse on instead; default ``$XLTOOLS_SCHEDULER``.
     ``store``: path of the SQLite store (or an open :class:`Store`); None reads everything.
     ``passwords`` are tried in order on encrypted files. ``progress`` is called with a
-    :class:`~xltools.progress.Tick` after each file.
+    :class:`~xltools.progress.Tick` after each file. ``time_limit``: seconds one file may take
+    before it becomes a ``read.timeout`` problem (None: no limit; local runs only).
     """
     t0 = time.perf_counter()
     catalogue = load_catalogue(mappings)
@@ -430,10 +477,11 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             runner: Any = _Dask(scheduler, catalogue, passwords)
             limit = max(16, jobs * 16)
         elif jobs == 1 or total <= 1:
-            runner, limit = _Inline(catalogue, passwords), 0
+            runner, limit = _Inline(catalogue, passwords, time_limit), 0
         else:
-            runner, limit = _Fallback(_Pool(min(jobs, total), mappings, passwords, total),
-                                      _Inline(catalogue, passwords)), 1
+            pool = _Pool(min(jobs, total), mappings, passwords, total)
+            pool.time_limit = time_limit
+            runner, limit = _Fallback(pool, _Inline(catalogue, passwords, time_limit)), 1
         first: dict[str, _Entry] = {}
         try:
             for e in entries:

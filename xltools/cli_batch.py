@@ -95,6 +95,9 @@ def batch_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      metavar="FILE", help="File of passwords, one a line (tried after --password)."),
         click.option("--quiet", "-q", is_flag=True,
                      help="No progress bar and no summary on stderr."),
+        click.option("--time-limit", type=click.FloatRange(min=0), default=60.0,
+                     show_default=True, metavar="SECONDS",
+                     help="Give up on a file after this long (a problem row; 0: no limit)."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)

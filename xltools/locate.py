@@ -163,10 +163,18 @@ def _item_index(catalogue_version: str, form: str, pairs: tuple[tuple[str, str],
     return ItemIndex(tuple(seen), tuple(seen.values()))
 
 
+_INDEXES: dict[tuple[str, str], ItemIndex] = {}
+
+
 def item_index(catalogue: Catalogue, form: str) -> ItemIndex:
-    pairs = tuple((it.id, t) for m in catalogue.editions(form) for it in m.items
-                  for t in it.all_texts())
-    return _item_index(catalogue.version, form, pairs)
+    """The index of a catalogue version (its content hash), built once: asked for every sheet."""
+    key = (catalogue.version, form)
+    got = _INDEXES.get(key)
+    if got is None:
+        pairs = tuple((it.id, t) for m in catalogue.editions(form) for it in m.items
+                      for t in it.all_texts())
+        got = _INDEXES[key] = _item_index(catalogue.version, form, pairs)
+    return got
 
 
 def strip_ref(text: str) -> tuple[str, str]:

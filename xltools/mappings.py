@@ -16,6 +16,7 @@ import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,12 @@ class FormMapping:
         return [(it.id, sc) for it in self.items_for(variant) for sc in it.scopes]
 
     def item(self, item_id: str) -> Item:
-        for it in self.items:
-            if it.id == item_id:
-                return it
-        raise KeyError(item_id)
+        return self._by_id[item_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Item]:
+        """Items by id (asked once per answer row; the mapping never changes once loaded)."""
+        return {it.id: it for it in self.items}
 
     @property
     def key(self) -> str:

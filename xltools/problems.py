@@ -54,6 +54,8 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
        "{name} は {detail} と同じ内容のため、1 回だけ読みました。"),
     _k("read.internal_error", ERROR, "読み取り中に予期しないエラー",
        "{name} の読み取り中に予期しないエラーが発生しました（{detail}）。このファイルを開発者に送ってください。"),
+    _k("read.timeout", ERROR, "読み取りが時間内に終わりません",
+       "{name} の読み取りが {detail} 秒を超えたため中断しました。ファイルが壊れているか極端に大きい可能性があります。内容を確認し、必要なら --time-limit を延ばして再実行してください。"),
     # --- batch: many files together --------------------------------------------------------
     _k("batch.superseded", INFO, "より新しい提出があります",
        "{name} のシート「{sheet}」は、同じ施設・同じ様式のより新しい提出（{newer} のシート「{newer_sheet}」）があるため、古い提出として扱いました。"),

@@ -160,6 +160,7 @@ class Book:
     cropped: frozenset[str] = frozenset()  # worksheet parts cut to MAX_ROWS x MAX_COLS
     _zip: zipfile.ZipFile | None = field(default=None, repr=False)
     _shared_runs: dict[int, list[Run]] | None = field(default=None, repr=False)
+    _parts: dict[str, bytes] = field(default_factory=dict, repr=False)  # inflated once
 
     @property
     def zip(self) -> zipfile.ZipFile | None:
@@ -172,6 +173,9 @@ class Book:
 
     def part(self, name: str, limit: int = 50 * 1024 * 1024) -> bytes | None:
         """Bytes of one package part, or None when absent or larger than ``limit``."""
+        got = self._parts.get(name)
+        if got is not None:
+            return got if len(got) <= limit else None
         zf = self.zip
         if zf is None:
             return None
@@ -244,6 +248,7 @@ class _Package:
     error: str | None = None
     zf: zipfile.ZipFile | None = None
     cut: dict[str, bytes] = field(default_factory=dict)  # worksheet parts with far cells cut
+    whole: dict[str, bytes] = field(default_factory=dict)  # worksheet parts as read (reused)
 
 
 _WS_TARGET = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?Type="[^"]*/worksheet"[^>]*?'
@@ -315,7 +320,7 @@ def _check_package(data: bytes) -> _Package:
                                                                            ".vml")):
                 continue
             if info.filename in sheets:  # read whole once: the prolog and the far-cell test
-                xml = zf.read(info)
+                xml = out.whole[info.filename] = zf.read(info)
                 unsafe = _unsafe_prolog(io.BytesIO(xml))
                 if not unsafe and _FAR_REF.search(xml):
                     out.cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
@@ -445,7 +450,8 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
         kind = "xls"
     book = Book(path=path, sha256=sha, kind=kind, sheets=[], problems=problems, data=data,
                 modified=modified, cropped=cropped,
-                _zip=pkg.zf if kind == "xlsx" else None)
+                _zip=pkg.zf if kind == "xlsx" else None,
+                _parts={**pkg.whole, **pkg.cut} if kind == "xlsx" else {})
     try:
         _load_values(book)
     except Exception as exc:  # calamine refused the file
@@ -619,6 +625,10 @@ def _read_rich_runs(sheet: Sheet) -> dict[Cell, list[Run]]:
     data = book.part(sheet.part)
     if data is None or (not shared and b"inlineStr" not in data):
         return {}
+    if b"inlineStr" not in data:
+        found = _shared_run_cells(data, shared)
+        if found is not None:
+            return found
     out: dict[Cell, list[Run]] = {}
     for _, c in etree.iterparse(io.BytesIO(data), tag=f"{{{NS_MAIN}}}c",
                                 resolve_entities=False, no_network=True):
@@ -634,6 +644,41 @@ def _read_rich_runs(sheet: Sheet) -> dict[Cell, list[Run]]:
                 if _interesting(runs):
                     out[parse_ref(c.get("r"))] = runs
         c.clear()
+    return out
+
+
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3}[0-9]{1,7})"')
+_SHARED_TYPE = re.compile(rb'\st="s"')
+
+
+def _shared_run_cells(data: bytes, shared: dict[int, list[Run]]) -> dict[Cell, list[Run]] | None:
+    """Cells holding the few shared strings with marked runs, found by a byte search.
+
+    Parsing the whole worksheet to find three cells cost more than reading every answer. Each
+    ``<v>n</v>`` of an interesting string is traced back to its ``<c …>`` start tag. Only for
+    the unprefixed markup every common writer produces; None (use the parser) otherwise.
+    """
+    if b"<c r=" not in data or b':c r="' in data:
+        return None
+    out: dict[Cell, list[Run]] = {}
+    for n, runs in shared.items():
+        needle = b"<v>%d</v>" % n
+        i = data.find(needle)
+        while i >= 0:
+            start = data.rfind(b"<c ", 0, i)
+            if start < 0:
+                return None
+            tag_end = data.find(b">", start, i)
+            between = data[tag_end:i]
+            tag = data[start:tag_end]
+            if tag_end < 0 or tag.endswith(b"/") or b"</c>" in between:
+                return None  # not the shape we expect: let the parser decide
+            if _SHARED_TYPE.search(tag):
+                ref = _CELL_REF.search(tag)
+                if ref is None:
+                    return None
+                out[parse_ref(ref.group(1).decode())] = runs
+            i = data.find(needle, i + len(needle))
     return out
 
 

@@ -80,7 +80,7 @@ def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]]) -> floa
 
 
 def _set_score(m: FormMapping, variant: str, found: Counter) -> float:
-    expected = Counter({it.id: len(it.scopes) for it in m.items_for(variant)})
+    expected = _expected_rows(m, variant)
     if not expected:
         return 0.0
     inter = sum(min(found[k], v) for k, v in expected.items())
@@ -114,32 +114,76 @@ def _variant_evidence(scan: Scan, hits: list[RowHit], catalogue: Catalogue,
     if "医療機関・薬局" in tn:
         merged_label = True
     # item wording that differs per variant
-    items = {}
-    for m in catalogue.editions("checklist"):
-        for it in m.items:
-            items.setdefault(it.id, it)
     for h in hits:
-        it = items.get(h.item_id)
-        if it is None:
-            continue
-        body = norm(h.raw_text)
+        for who, n in _wording_votes(catalogue, h.item_id, h.raw_text):
+            votes[who] += n
+    return votes, title, merged_label
+
+
+_WORDING: dict[tuple[str, str, str], tuple[tuple[str, int], ...]] = {}
+
+
+def _wording_votes(catalogue: Catalogue, item_id: str, raw_text: str) -> tuple[tuple[str, int], ...]:
+    """Votes one item row's wording gives (vendor / facility / pharmacy / hospital wording).
+
+    Memoised per catalogue version and printed text: a batch prints the same few wordings
+    thousands of times, and the partial-ratio comparisons were most of recognition's time.
+    """
+    key = (catalogue.version, item_id, raw_text)
+    got = _WORDING.get(key)
+    if got is not None:
+        return got
+    it = _items_by_id(catalogue).get(item_id)
+    out: list[tuple[str, int]] = []
+    if it is not None:
+        body = norm(raw_text)
         if "vendor" not in it.variants:
-            votes["facility"] += 1  # has_system, backup_recovery, bcp: never on a vendor form
+            out.append(("facility", 1))  # has_system, backup_recovery, bcp: never on a vendor form
         if "vendor" in it.texts:
             v = fuzz.partial_ratio(norm(it.texts["vendor"]), body)
             f = fuzz.partial_ratio(norm(it.text), body)
             if v > f + 5:
-                votes["vendor"] += 2
+                out.append(("vendor", 2))
             elif f > v + 5:
-                votes["facility"] += 1
+                out.append(("facility", 1))
         if "pharmacy" in it.texts:
             p = fuzz.partial_ratio(norm(it.texts["pharmacy"]), body)
             f = fuzz.partial_ratio(norm(it.text), body)
             if p > f + 3:
-                votes["pharmacy"] += 2
+                out.append(("pharmacy", 2))
             elif f > p + 3:
-                votes["hospital"] += 1
-    return votes, title, merged_label
+                out.append(("hospital", 1))
+    if len(_WORDING) > 100_000:
+        _WORDING.clear()
+    got = _WORDING[key] = tuple(out)
+    return got
+
+
+_ITEMS: dict[str, dict[str, object]] = {}
+
+
+def _items_by_id(catalogue: Catalogue) -> dict:
+    """Each checklist item id's first definition (oldest edition), per catalogue version."""
+    got = _ITEMS.get(catalogue.version)
+    if got is None:
+        got = {}
+        for m in catalogue.editions("checklist"):
+            for it in m.items:
+                got.setdefault(it.id, it)
+        _ITEMS[catalogue.version] = got
+    return got
+
+
+_EXPECTED: dict[tuple[int, str], tuple[FormMapping, Counter]] = {}
+
+
+def _expected_rows(m: FormMapping, variant: str) -> Counter:
+    """Rows per item a variant of an edition asks (the mapping is kept so its id stays its own)."""
+    key = (id(m), variant)
+    got = _EXPECTED.get(key)
+    if got is None or got[0] is not m:
+        got = _EXPECTED[key] = (m, Counter({it.id: len(it.scopes) for it in m.items_for(variant)}))
+    return got[1]
 
 
 def _decide_variant(votes: Counter, merged_label: bool, fields: dict) -> tuple[str, bool]:
