@@ -26,10 +26,21 @@ def guard_formula(value: object) -> object:
 
 
 def _guarded(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every risky text cell guarded.
+
+    Each column's distinct values are tested, not its cells: a 10,000-file batch has millions
+    of cells but a few thousand distinct texts, and only those found risky are replaced.
+    """
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) == "string":
-            out[col] = out[col].map(guard_formula)
+        s = out[col]
+        if s.dtype != object and str(s.dtype) != "string":
+            continue
+        risky = {v: guard_formula(v) for v in pd.unique(s.dropna())
+                 if isinstance(v, str) and _FORMULA_START.match(v)}
+        if risky:
+            hit = s.isin(list(risky))
+            out.loc[hit, col] = s[hit].map(risky)
     return out
 
 
