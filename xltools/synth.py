@@ -5,6 +5,11 @@ deleted words, struck-through words, dropdowns, separate はい/いいえ column
 common spelling, moved columns, inserted rows, one- or two-row headers, cut titles, fields in odd
 places, cover sheets, several facilities per workbook) and returns what each answer truly is.
 Used by the sample folder (``scripts/make_samples.py``), the tests and the benchmarks.
+
+``random_spec(..., official_look=True)`` also makes copies that look like the ministry's own
+file filled in: "Excel 方眼紙" grid of merged bordered cells, ＭＳ Ｐゴシック, print setup, a
+記入要領 block, a 記入要領 sheet and the other variant's sheet left blank (shares in its
+docstring). The default draws nothing extra, so existing seeds give the same copies.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .mappings import FormMapping, load_catalogue
-from .template import Filled, Layout, write_checklist
+from .template import VARIANT_LABELS, Filled, Layout, write_checklist, write_instructions
 
 ANSWER_STYLES = ("typed", "marks", "deleted", "strike", "bracket", "dropdown", "yesno_en",
                  "split", "mixed")
@@ -124,6 +129,21 @@ class Spec:
     vendor_name: str = ""
     system_name: str = ""
     sheet_name: str = "Sheet1"
+    # sheets of the official workbook kept in the return (official look): "instructions" = a
+    # 記入要領 sheet first, "counterpart" = the other variant's form left blank after this one
+    extra_sheets: tuple[str, ...] = ()
+
+
+def official_sheet_name(edition: str, variant: str) -> str:
+    """The sheet name the ministry's workbook gives a variant's form."""
+    if edition >= "R8" and variant != "vendor":
+        return "医療機関・薬局確認用"
+    return VARIANT_LABELS[variant]
+
+
+def counterpart(variant: str) -> str:
+    """The other form of the same official workbook (facility <-> vendor)."""
+    return "hospital" if variant == "vendor" else "vendor"
 
 
 def make_answers(m: FormMapping, spec: Spec, rng: random.Random) -> tuple[Filled, dict]:
@@ -182,6 +202,11 @@ def write_sheet(wb: Any, spec: Spec, mappings: str | None = None) -> Truth:
     if spec.answer_style == "dropdown" and layout.dropdown is None:
         layout = replace(layout, dropdown=True)
     write_checklist(wb, ws, m, spec.variant, layout, filled)
+    if "counterpart" in spec.extra_sheets:  # the official workbook's other form, left blank
+        other = counterpart(spec.variant)
+        blank = Layout(grid=layout.grid, notes=layout.notes, font=layout.font,
+                       print_setup=layout.print_setup)
+        write_checklist(wb, wb.add_worksheet(official_sheet_name(spec.edition, other)), m, other, blank)
     return Truth(path="", sheet=spec.sheet_name, form="checklist", variant=spec.variant,
                  edition=spec.edition, facility_name=spec.facility_name,
                  vendor_name=spec.vendor_name, system_name=spec.system_name, answers=truth)
@@ -197,6 +222,8 @@ def write_workbook(path: str | Path, specs: list[Spec], cover: bool = False,
         ws = wb.add_worksheet("表紙")
         ws.write_string(0, 0, "サイバーセキュリティ対策チェックリスト 提出について")
         ws.write_string(2, 0, "本ファイルには回答を記入したシートが含まれています。")
+    if specs and "instructions" in specs[0].extra_sheets:
+        write_instructions(wb, wb.add_worksheet("記入要領"), specs[0].layout.grid, specs[0].layout.font)
     truths = [write_sheet(wb, spec, mappings) for spec in specs]
     wb.close()
     for t in truths:
@@ -205,8 +232,25 @@ def write_workbook(path: str | Path, specs: list[Spec], cover: bool = False,
 
 
 def random_spec(rng: random.Random, edition: str | None = None, variant: str | None = None,
-                seed: int = 0) -> Spec:
-    """A plausible messy layout, as returned copies drift from the official one."""
+                seed: int = 0, official_look: bool = False) -> Spec:
+    """A plausible messy layout, as returned copies drift from the official one.
+
+    With ``official_look`` (the default False draws nothing more from ``rng``, so existing
+    seeds and corpora are unchanged), the copy is dressed the way returns of the ministry's own
+    Excel file look. The shares are estimates from how the forms circulate (the official file is
+    downloaded, filled in and e-mailed back; a minority re-type the items into their own sheet
+    or export from another tool), not counts:
+
+    * 75 % are the official file filled in (``Layout.grid`` 2 or 3: 方眼紙 grid of merged,
+      bordered cells, ＭＳ Ｐゴシック / ＭＳ ゴシック / 游ゴシック, print area and title rows in
+      90 %); half of those untouched in structure (official title, fields, two-row header,
+      sections), the other half carrying the drifts drawn above (rows inserted, columns moved,
+      titles cut ...). 70 % of them keep the 記入要領/注意事項 block (2/3 above the table), 50 %
+      keep the 記入要領 sheet, 40 % keep the other variant's form as a blank sheet, and then the
+      sheets keep their official names.
+    * 25 % are re-typed copies: the messy plain layout above; 15 % paste the notes block, 30 %
+      set a print area, 30 % use ＭＳ Ｐゴシック; no extra sheets.
+    """
     edition = edition or rng.choice(("R5", "R6", "R7", "R8"))
     variant = variant or rng.choice(("hospital", "pharmacy", "vendor"))
     m = load_catalogue().get("checklist", edition)
@@ -236,9 +280,30 @@ def random_spec(rng: random.Random, edition: str | None = None, variant: str | N
         facility = rng.choice([f for f in FACILITIES if "薬局" not in f])
     style = "split" if split else rng.choice(
         ("typed", "marks", "deleted", "strike", "bracket", "dropdown", "yesno_en", "mixed"))
-    return Spec(edition=edition, variant=variant, layout=layout, answer_style=style,
+    spec = Spec(edition=edition, variant=variant, layout=layout, answer_style=style,
                 date_style=rng.choice(DATE_STYLES), seed=seed,
                 facility_name=facility,
                 vendor_name=rng.choice(VENDORS) if variant == "vendor" else "",
                 system_name=rng.choice(SYSTEMS) if variant == "vendor" else "",
                 sheet_name=rng.choice(("Sheet1", "回答", "チェックリスト", "事業者確認用", f"{facility[:6]}")))
+    return _official_look(spec, rng) if official_look else spec
+
+
+def _official_look(spec: Spec, rng: random.Random) -> Spec:
+    """Dress a drawn spec as a return of the official file (shares: :func:`random_spec`)."""
+    lay = spec.layout
+    if rng.random() < 0.75:  # the official file, filled in
+        if rng.random() < 0.5:  # structure untouched
+            lay = replace(lay, title=None, label=None, fields_style="right", fields_at="top",
+                          header_rows=2, scope_style=None, blank_rows_between=0, note_rows=False,
+                          start_row=0, start_col=0, sections=True, ref_in_text=False)
+        lay = replace(lay, grid=rng.choice((2, 2, 3)),
+                      font=rng.choices(("ＭＳ Ｐゴシック", "ＭＳ ゴシック", "游ゴシック"), (60, 15, 25))[0],
+                      notes="" if rng.random() < 0.3 else rng.choice(("top", "top", "bottom")),
+                      print_setup=rng.random() < 0.9)
+        extra = tuple(x for x, p in (("instructions", 0.5), ("counterpart", 0.4)) if rng.random() < p)
+        name = official_sheet_name(spec.edition, spec.variant) if extra else spec.sheet_name
+        return replace(spec, layout=lay, extra_sheets=extra, sheet_name=name)
+    lay = replace(lay, notes="top" if rng.random() < 0.15 else "", print_setup=rng.random() < 0.3,
+                  font="ＭＳ Ｐゴシック" if rng.random() < 0.3 else None)
+    return replace(spec, layout=lay)
