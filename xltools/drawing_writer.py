@@ -557,6 +557,27 @@ def add_group(xlsx_bytes: bytes, sheet_name: str, shapes: Sequence[Shape], *,
     return pkg.bytes()
 
 
+def ellipse_box(boxes: dict[str, Box], key: str, cell_b: Box, margin: float = 2.0) -> Box:
+    """Where a respondent's ellipse around word ``key`` ("yes"/"no") goes.
+
+    The word's box plus ``margin`` points each side, the margin clipped to half the gap to the
+    other word (an ellipse touching both reads as ambiguous), and kept inside the cell
+    vertically (a mark poking into the next row reads as "between cells").
+    """
+    b = boxes[key]
+    mx = margin
+    other = boxes.get("no" if key == "yes" else "yes")
+    if other is not None:
+        gap = min(abs(other.x0 - b.x1), abs(b.x0 - other.x1))
+        if gap < 2 * mx + 1:
+            mx = max(0.5, gap / 2 - 0.5)
+    y0 = max(b.y0 - margin / 2, cell_b.y0 + 0.75)
+    y1 = min(b.y1 + margin / 2, cell_b.y1 - 0.75)
+    if y1 <= y0:
+        y0, y1 = b.y0, b.y1
+    return Box(b.x0 - mx, y0, b.x1 + mx, y1)
+
+
 def add_ellipse_over_word(xlsx_bytes: bytes, sheet_name: str, cell: str, word: str, *,
                           margin: float = 2.0, prst: str = "ellipse", line_rgb: str = "FF0000",
                           anchor: str = "twoCell") -> bytes:
@@ -574,19 +595,7 @@ def add_ellipse_over_word(xlsx_bytes: bytes, sheet_name: str, cell: str, word: s
     boxes = lay.word_boxes(row, col, cell_text(zf, part, cell))
     if key not in boxes:
         raise DrawingWriteError(f"{sheet_name}!{cell} does not print {word!r}")
-    b = boxes[key]
-    mx = margin
-    other = boxes.get("no" if key == "yes" else "yes")
-    if other is not None and min(abs(other.x0 - b.x1), abs(b.x0 - other.x1)) < 2 * mx + 1:
-        gap = min(abs(other.x0 - b.x1), abs(b.x0 - other.x1))
-        mx = max(0.5, gap / 2 - 0.5)
-    cell_b = lay.cell_box(row, col)
-    # stay inside the cell vertically: a mark poking into the next row reads as "between cells"
-    y0 = max(b.y0 - margin / 2, cell_b.y0 + 0.75)
-    y1 = min(b.y1 + margin / 2, cell_b.y1 - 0.75)
-    if y1 <= y0:
-        y0, y1 = b.y0, b.y1
-    box = Box(b.x0 - mx, y0, b.x1 + mx, y1)
+    box = ellipse_box(boxes, key, lay.cell_box(row, col), margin)
     return add_shape(xlsx_bytes, sheet_name, box, prst=prst, anchor=anchor, line_rgb=line_rgb)
 
 

@@ -1100,14 +1100,11 @@ def _draw(template: Template, data: bytes, circles: list[tuple[str, str, str]],
     ``drawing_writer.add_ellipse_over_word`` reopens and rewrites the package per ellipse
     (~5 ms each, 80 ms a form): fine for one file, 40 s for 500. The sheet geometry does not
     change between facilities (only values are written), so it is loaded once per template and
-    the boxes are computed here the same way (word box + margin, clipped to half the gap to
-    the other word and to the cell's height); ``test_fast_ellipses_equal_add_ellipse_over_word``
-    keeps the two in step.
+    the boxes come from the same ``drawing_writer.ellipse_box``.
     """
     if not circles:
         return data
-    from .drawing_writer import Shape, add_shapes
-    from .drawings import Box
+    from .drawing_writer import Shape, add_shapes, ellipse_box
 
     by_sheet: dict[str, list[Shape]] = {}
     parts = {s.sheet: s.part for slots in template.slots.values() for s in slots}
@@ -1118,23 +1115,12 @@ def _draw(template: Template, data: bytes, circles: list[tuple[str, str, str]],
         text = str(edits[part][cell])
         boxes = lay.word_boxes(*cell, text)
         key = "yes" if word == WORD[YES] else "no"
-        b = boxes.get(key)
-        if b is None:
+        if key not in boxes:
             raise TemplateError([FillProblem("fill.template_not_form", f"シート「{sheet}」",
                                              f"{ref} の「{text}」に「{word}」の位置を見つけられないため丸を描けません。"
                                              "--mark word を使ってください。")])
-        mx = ELLIPSE_MARGIN
-        other = boxes.get("no" if key == "yes" else "yes")
-        if other is not None:
-            gap = min(abs(other.x0 - b.x1), abs(b.x0 - other.x1))
-            if gap < 2 * mx + 1:
-                mx = max(0.5, gap / 2 - 0.5)
-        cb = lay.cell_box(*cell)
-        y0 = max(b.y0 - ELLIPSE_MARGIN / 2, cb.y0 + 0.75)
-        y1 = min(b.y1 + ELLIPSE_MARGIN / 2, cb.y1 - 0.75)
-        if y1 <= y0:
-            y0, y1 = b.y0, b.y1
-        by_sheet.setdefault(sheet, []).append(Shape(Box(b.x0 - mx, y0, b.x1 + mx, y1)))
+        box = ellipse_box(boxes, key, lay.cell_box(*cell), ELLIPSE_MARGIN)
+        by_sheet.setdefault(sheet, []).append(Shape(box))
     for sheet, shapes in by_sheet.items():
         data = add_shapes(data, sheet, shapes)
     return data

@@ -139,20 +139,14 @@ def _wording_votes(catalogue: Catalogue, item_id: str, raw_text: str) -> tuple[t
         body = norm(raw_text)
         if "vendor" not in it.variants:
             out.append(("facility", 1))  # has_system, backup_recovery, bcp: never on a vendor form
-        if "vendor" in it.texts:
-            v = fuzz.partial_ratio(norm(it.texts["vendor"]), body)
-            f = fuzz.partial_ratio(norm(it.text), body)
-            if v > f + 5:
-                out.append(("vendor", 2))
-            elif f > v + 5:
-                out.append(("facility", 1))
-        if "pharmacy" in it.texts:
-            p = fuzz.partial_ratio(norm(it.texts["pharmacy"]), body)
-            f = fuzz.partial_ratio(norm(it.text), body)
-            if p > f + 3:
-                out.append(("pharmacy", 2))
-            elif f > p + 3:
-                out.append(("hospital", 1))
+        for variant, margin, other in (("vendor", 5, "facility"), ("pharmacy", 3, "hospital")):
+            if variant in it.texts:  # this variant words the item its own way: which one is it?
+                own = fuzz.partial_ratio(norm(it.texts[variant]), body)
+                base = fuzz.partial_ratio(norm(it.text), body)
+                if own > base + margin:
+                    out.append((variant, 2))
+                elif base > own + margin:
+                    out.append((other, 1))
     if len(_WORDING) > 100_000:
         _WORDING.clear()
     got = _WORDING[key] = tuple(out)
