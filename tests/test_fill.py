@@ -420,7 +420,9 @@ def contract(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 def _contract_layout_template(path: Path, **layout: object) -> Path:
     tt = pytest.importorskip("xltools.table_templates")
-    wb = tt._workbook(path)
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet("確認表")
     fields = {"facility_name": "", "vendor_name": "", "system_name": ""}
     tt.write_contract(wb, ws, tt.contract_items(), tt.ContractLayout(**layout), tt.ContractFill(fields=fields))
