@@ -35,11 +35,11 @@ from .locate import (
     ItemIndex,
     Scan,
     Words,
-    _heading_scope,  # the reader's own rule for device headings, so learner and reader agree
     assign_scope_hints,
     classify_header,
     find_header,
     find_item_rows,
+    heading_scope,  # the reader's own rule for device headings, so learner and reader agree
     item_index,
     locate_columns,
     parse_scope,
@@ -390,7 +390,7 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
         cells = scan.row_cells(r)
         if not cells:
             continue
-        scope = _heading_scope(cells, words)
+        scope = heading_scope(cells, words)
         if scope is not None:
             heading, heading_section = (None if scope == "all" else scope), None
             continue

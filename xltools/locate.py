@@ -331,7 +331,7 @@ def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str
     return hits, uncertain
 
 
-def _heading_scope(cells: list[tuple[int, str]], words: Words) -> str | None:
+def heading_scope(cells: list[tuple[int, str]], words: Words) -> str | None:
     """A device-heading row ("サーバについて", "【端末PC】") -> its scope, else None."""
     if not cells or len(cells) > 3:
         return None
@@ -384,7 +384,7 @@ def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Wor
                 h.scope_hint, h.hint_source = heading, "heading"
             continue
         cells = scan.row_cells(r)
-        sc = _heading_scope(cells, words)
+        sc = heading_scope(cells, words)
         if sc is not None:
             heading = None if sc == "all" else sc
             continue
