@@ -35,6 +35,7 @@ from . import crosscheck, schema
 from .mappings import Catalogue, load_catalogue
 from .problems import CATALOGUE, SCOPE_JA, SEVERITY_RANK, Kind
 from .roster import NameIndex, RosterError, resolve_column
+from .table_consolidate import TableViews, table_views
 
 ANSWER_JA = {"yes": "はい", "no": "いいえ", "na": "該当なし", "blank": "未回答"}
 VARIANT_JA = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
@@ -76,13 +77,15 @@ class Consolidation:
     section_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     overview: pd.DataFrame = field(default_factory=pd.DataFrame)
     items: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tables: TableViews = field(default_factory=TableViews)
     as_of: str = ""
     group_by: str | None = None
     has_roster: bool = False
 
     def worst_severity(self) -> str | None:
         """The most severe level among problems and findings (``None`` when there are none)."""
-        levels = [*self.problems.get("severity", []), *self.findings.get("severity", [])]
+        levels = [*self.problems.get("severity", []), *self.findings.get("severity", []),
+                  *self.tables.findings.get("severity", [])]
         levels = [s for s in levels if s in SEVERITY_RANK]
         return max(levels, key=SEVERITY_RANK.__getitem__) if levels else None
 
@@ -738,7 +741,7 @@ def _group_summary(fac: pd.DataFrame, col: str | None, cur_ans: pd.DataFrame,
 
 def _overview(subs: pd.DataFrame, fac: pd.DataFrame, findings: pd.DataFrame,
               targets: pd.DataFrame, problems: pd.DataFrame, missing: pd.DataFrame,
-              has_roster: bool) -> pd.DataFrame:
+              has_roster: bool, tables: TableViews | None = None) -> pd.DataFrame:
     rows = [("合計", "提出ファイル（シート）数", len(subs))]
     if has_roster:
         rows.append(("合計", "名簿の施設数", int(fac["in_roster"].sum())))
@@ -751,6 +754,10 @@ def _overview(subs: pd.DataFrame, fac: pd.DataFrame, findings: pd.DataFrame,
         ("合計", "医療機関が不明な事業者確認用", int((missing["category"] == "vendor_unmatched").sum())),
         ("合計", "不一致の件数", len(findings)),
         ("合計", "期限を過ぎた目標日の件数", int(targets["overdue"].sum())),
+        *([("合計", "契約確認表の数", len(tables.contract)),
+           ("合計", "BCP確認表の数", len(tables.bcp)),
+           ("合計", "確認表の突き合わせの件数", len(tables.findings))]
+          if tables is not None and (len(tables.contract) or len(tables.bcp)) else []),
         ("合計", "要確認（エラー）", int((problems["severity"] == "error").sum())),
         ("合計", "要確認（警告）", int((problems["severity"] == "warning").sum())),
     ]
@@ -838,6 +845,8 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
     missing, more = _missing(fac, subs, probs)
     subs["is_current"] = subs["submission_id"].isin(cur_sids)
     problems = _problems_frame(reader_problems, subs, probs + more)
+    tables = table_views(subs, answers, reader_problems, names, cur_ans,
+                         latest.drop_duplicates("item_id"))
     return Consolidation(
         facilities=fac, pairs=pairs, findings=findings,
         item_summary=_item_summary(cur_ans, latest),
@@ -846,8 +855,9 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
         group_summary=_group_summary(fac, group_col, cur_ans, targets, missing),
         submissions=subs, details=_details(eff_all, eff, fac),
         section_summary=_section_summary(cur_ans, latest),
-        overview=_overview(subs, fac, findings, targets, problems, missing, roster is not None),
-        items=latest, as_of=as_of_iso, group_by=group_col, has_roster=roster is not None)
+        overview=_overview(subs, fac, findings, targets, problems, missing, roster is not None,
+                           tables),
+        items=latest, tables=tables, as_of=as_of_iso, group_by=group_col, has_roster=roster is not None)
 
 
 def group_column(roster: pd.DataFrame | None, group_by: str | None) -> str | None:

@@ -30,6 +30,7 @@ FONT = "Meiryo UI"  # Windows; Excel falls back by charset, LibreOffice by fontc
 SEVERITY_JA = {"error": "エラー", "warning": "警告", "info": "情報"}
 SHEETS = ("概要", "項目別集計", "施設別一覧", "不一致", "目標日", "未提出", "要確認", "明細",
           "経年比較")
+TABLE_SHEETS = ("契約確認表", "BCP確認表", "確認表の突き合わせ")  # after 不一致, when tables were read
 GROUP_SHEET = "グループ別"
 GROUP_COLUMN_JA = {"group": "法人・グループ", "area": "保健所・地域", "kind": "種別",
                    "edition": "年度版"}
@@ -46,6 +47,8 @@ class Col:
     header: str
     kind: str = "text"  # text | wrap | int | pct | answer | scope | severity | flag
     width: float | None = None
+    rotate: bool = False  # a narrow column with a rotated header (as answer columns get)
+    head: str = ""  # header format name ("" = header / header_rot)
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,6 +77,10 @@ class _Book:
         add("header_rot", {"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                            "rotation": 90, "text_wrap": True, "valign": "bottom", "align": "center",
                            "border": 1, "border_color": "#BFBFBF", "font_size": 9})
+        add("header_link", {"bold": True, "bg_color": "#7F6000", "font_color": "#FFFFFF",
+                            "rotation": 90, "text_wrap": True, "valign": "bottom",
+                            "align": "center", "border": 1, "border_color": "#BFBFBF",
+                            "font_size": 9})
         add("title", {"bold": True, "font_size": 14})
         add("subtitle", {"bold": True, "font_size": 11, "font_color": "#1F4E78"})
         add("note", {"font_color": "#595959", "text_wrap": True})
@@ -193,7 +200,8 @@ def write_table(book: _Book, ws: Worksheet, df: pd.DataFrame, cols: list[Col], *
     ``print_cols``: print only the first that many columns (the rest are provenance).
     """
     for j, col in enumerate(cols):
-        fmt = "header_rot" if rotate_answers and col.kind == "answer" else "header"
+        fmt = col.head or ("header_rot" if col.rotate or (rotate_answers and col.kind == "answer")
+                           else "header")
         ws.write_string(first_row, first_col + j, col.header, book.fmt[fmt])
     records = df.to_dict("records") if not df.empty else []
     col_widths = [_col_width(col, [r.get(col.key) for r in records]) for col in cols]
@@ -471,14 +479,110 @@ def _groups(book: _Book, cons: Consolidation) -> None:
     write_table(book, ws, cons.group_summary, cols, freeze_cols=1, empty_note="該当する施設がありません。")
 
 
+def _short(text: str, n: int) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _table_item_cols(items: pd.DataFrame) -> list[Col]:
+    """Per item: its answer; its 完了日 when any copy has one; the linked checklist answer."""
+    cols: list[Col] = []
+    for it in items.itertuples():
+        title = _short(it.title, 22) if it.title else "（様式にない項目）"
+        cols.append(Col(it.key, f"{it.item_id} {title}", "answer", 6.5))
+        if it.link_key:
+            cols.append(Col(it.link_key, f"{it.item_id} ⇔ チェックリスト {it.link_refs}", "answer",
+                            6.5, head="header_link"))
+        if it.form == "contract" and it.has_done:
+            cols.append(Col(it.done_key, f"{it.item_id} 完了日", width=10.5, rotate=True))
+    return cols
+
+
+def _count(key: str, header: str) -> Col:
+    return Col(key, header, "int", 5.5, rotate=True)
+
+
+_TABLE_TAIL = [Col("file", "ファイル", width=24), Col("sheet", "シート", width=12),
+               Col("status", "状態", width=8), Col("submission_id", "提出ID", width=18)]
+
+
+def _table_note(ws: Worksheet, book: _Book, row: int, text: str) -> None:
+    ws.write_string(row, 0, text, book.fmt["note"])
+
+
+def _contract_sheet(book: _Book, cons: Consolidation) -> None:
+    ws = book.sheet("契約確認表")
+    t = cons.tables
+    base = [Col("facility_name", "医療機関名", "wrap", 18), Col("vendor_name", "事業者名", "wrap", 16),
+            Col("system_name", "システム名", "wrap", 13), Col("checked_on", "初回確認日", width=11),
+            _count("n_yes", "はい"), _count("n_no", "いいえ"), _count("n_blank", "未回答"),
+            _count("n_done", "いいえのうち完了日あり"), _count("findings", "不一致")]
+    items = _table_item_cols(t.items_of("contract"))
+    ws.set_row(0, 170)
+    last = write_table(book, ws, t.contract, base + items + _TABLE_TAIL, freeze_cols=3,
+                       rotate_answers=True, print_cols=len(base) + len(items),
+                       empty_note="契約確認表はありません。")
+    _table_note(ws, book, last + 2,
+                "1 行が 1 件の確認表（医療機関×事業者×システム、控えごと）です。茶色の見出しの列は、"
+                "その項目に関連するチェックリスト項目への当施設の回答（現在の版。いいえ＞未回答＞はいの順で代表）"
+                "です。関連づけは mappings/tables/contract.yaml の checklist（再構成）によります。")
+
+
+def _bcp_sheet(book: _Book, cons: Consolidation) -> None:
+    ws = book.sheet("BCP確認表")
+    t = cons.tables
+    base = [Col("facility_name", "医療機関名", "wrap", 18),
+            Col("checklist_bcp", "チェックリスト「BCPを策定している」", "answer", 7.5,
+                head="header_link"),
+            _count("n_yes", "はい"), _count("n_no", "いいえ"), _count("n_blank", "未回答"),
+            Col("tick_rate", "チェック率", "pct", 7, rotate=True), _count("findings", "不一致"),
+            Col("answer_column", "回答として読んだ列", "wrap", 22)]
+    items = _table_item_cols(t.items_of("bcp"))
+    ws.set_row(0, 170)
+    last = write_table(book, ws, t.bcp, base + items + _TABLE_TAIL, freeze_cols=2,
+                       rotate_answers=True, print_cols=len(base) + len(items),
+                       empty_note="BCP確認表はありません。")
+    _table_note(ws, book, last + 2,
+                "1 行が 1 件のBCP確認表です。公式の確認表には回答欄がないため、施設が追加した列"
+                "（「回答として読んだ列」）を読んでいます。空欄は未実施と未記入を区別できないため「未回答」です。")
+
+
+def _table_findings(book: _Book, cons: Consolidation) -> None:
+    ws = book.sheet("確認表の突き合わせ")
+    cols = [Col("severity", "重要度", "severity", 7), Col("title", "規則", "wrap", 20),
+            Col("facility_name", "医療機関名", "wrap", 16), Col("vendor_name", "事業者名", "wrap", 14),
+            Col("item_id", "項目", width=6), Col("item_title", "項目名", "wrap", 20),
+            Col("left_form", "様式A", "wrap", 16), Col("left_answer", "様式Aの回答", "answer", 9),
+            Col("left_cell", "様式Aのセル", "wrap", 11), Col("right_form", "様式B", "wrap", 16),
+            Col("right_answer", "様式Bの回答", "answer", 9),
+            Col("right_cell", "様式Bのセル", "wrap", 11), Col("message", "内容", "wrap", 60),
+            Col("system_name", "システム名", width=14), Col("left_path", "様式Aのファイル", width=28),
+            Col("right_path", "様式Bのファイル", width=28), Col("rule", "規則ID", width=26)]
+    write_table(book, ws, cons.tables.findings, cols, freeze_cols=3, print_cols=13,
+                empty_note="確認表の不一致はありません。")
+
+
+def _table_sheets(book: _Book, cons: Consolidation) -> None:
+    """契約確認表 / BCP確認表 / 確認表の突き合わせ, when any table was read."""
+    t = cons.tables
+    if len(t.contract):
+        _contract_sheet(book, cons)
+    if len(t.bcp):
+        _bcp_sheet(book, cons)
+    if len(t.contract) or len(t.bcp):
+        _table_findings(book, cons)
+
+
 def write_workbook(cons: Consolidation, path: str | Path, *, font: str = FONT) -> Path:
-    """Write the consolidated workbook (sheets :data:`SHEETS`, plus グループ別 when grouped)."""
+    """Write the consolidated workbook (sheets :data:`SHEETS`; :data:`TABLE_SHEETS` after 不一致
+    when contract or BCP tables were read; グループ別 when grouped)."""
     path = Path(path)
     book = _Book(path, font, cons.as_of)
     _overview(book, cons)
     _item_summary(book, cons)
     _matrix(book, cons)
     _findings(book, cons)
+    _table_sheets(book, cons)
     _targets(book, cons)
     _missing(book, cons)
     _problems(book, cons)
@@ -523,8 +627,10 @@ def _feedback_sections(cons: Consolidation, fid: str) -> dict[str, pd.DataFrame]
                           & (cons.problems["code"] != "answer.blank")]
     tg = cons.targets[(cons.targets["facility_id"] == fid)
                       & (cons.targets["overdue"] | (cons.targets["target_on"] == ""))]
+    tf = cons.tables.findings
     return {"blank": cur, "problems": probs,
-            "findings": cons.findings[cons.findings["facility_id"] == fid], "targets": tg}
+            "findings": cons.findings[cons.findings["facility_id"] == fid], "targets": tg,
+            "tables": tf[tf["facility_id"] == fid]}
 
 
 def _feedback_status(cons: Consolidation, fid: str) -> list[str]:
@@ -538,6 +644,14 @@ def _feedback_status(cons: Consolidation, fid: str) -> list[str]:
         lines.append(f"事業者確認用：{int(f['vendor_forms'])} 件（{f['vendor_names']}）を受領しました。")
     elif f["has_system"] == "yes":
         lines.append("事業者確認用が提出されていません。契約している事業者ごとに記入を依頼し、提出してください。")
+    t = cons.tables
+    contract = t.contract[t.contract["facility_id"] == fid] if len(t.contract) else t.contract
+    bcp = t.bcp[t.bcp["facility_id"] == fid] if len(t.bcp) else t.bcp
+    if len(contract):
+        vendors = "、".join(dict.fromkeys(v for v in contract["vendor_name"] if v))
+        lines.append(f"契約の役割分担確認表：{len(contract)} 件（{vendors or '事業者名なし'}）を受領しました。")
+    if len(bcp):
+        lines.append(f"BCP策定の確認表：{len(bcp)} 件を受領しました。")
     return lines
 
 
@@ -567,10 +681,15 @@ def _write_feedback_one(cons: Consolidation, fid: str, path: Path, font: str) ->
                     [Col("ref", "項番"), Col("message", "内容", "wrap"),
                      Col("vendor_name", "事業者", "wrap"), Col("facility_cell", "貴施設のセル", "wrap"),
                      Col("vendor_cell", "事業者のセル", "wrap")])
-    _fb_table(book, ws, row + 2, "5. 目標日（期限超過・記入なし）", sec["targets"],
-              [Col("ref", "項番"), Col("item_text", "項目", "wrap"), Col("status_ja", "状況"),
-               Col("target_on", "目標日"), Col("vendor_name", "事業者", "wrap")],
-              highlight=lambda r: "overdue_wrap" if r.get("overdue") else None)
+    row = _fb_table(book, ws, row + 2, "5. 目標日（期限超過・記入なし）", sec["targets"],
+                    [Col("ref", "項番"), Col("item_text", "項目", "wrap"), Col("status_ja", "状況"),
+                     Col("target_on", "目標日"), Col("vendor_name", "事業者", "wrap")],
+                    highlight=lambda r: "overdue_wrap" if r.get("overdue") else None)
+    if len(cons.tables.contract) or len(cons.tables.bcp):
+        _fb_table(book, ws, row + 2, "6. 確認表（契約の役割分担・BCP）の食い違い", sec["tables"],
+                  [Col("item_id", "項目"), Col("message", "内容", "wrap"),
+                   Col("vendor_name", "事業者", "wrap"), Col("left_cell", "セル（様式A）", "wrap"),
+                   Col("right_cell", "セル（様式B）", "wrap")])
     book.close()
 
 
@@ -596,7 +715,8 @@ _FB_WIDTHS = (11.0, 56.0, 18.0, 16.0, 16.0)
 
 
 def write_feedback(cons: Consolidation, directory: str | Path, *, font: str = FONT) -> list[Path]:
-    """One workbook per facility (施設名 様): status, blanks, problems, mismatches, targets."""
+    """One workbook per facility (施設名 様): status, blanks, problems (its contract and BCP
+    tables' too), mismatches, targets and, when tables were read, the tables' findings."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

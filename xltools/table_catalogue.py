@@ -37,6 +37,8 @@ class Entry:
     title_status: str = ""  # "" = same as status
     text_status: str = ""
     note: str = ""
+    checklist: tuple[str, ...] = ()  # contract: related checklist item ids
+    checklist_status: str = ""  # how sure the link is ("" = no link)
 
     @property
     def exists_verified(self) -> bool:
@@ -101,7 +103,7 @@ _TOP = {
             "sections", "middles", "entries"},
 }
 _ENTRY_KEYS = {"id", "title", "content", "text", "status", "title_status", "content_status",
-               "text_status", "note"}
+               "text_status", "note", "checklist", "checklist_status"}
 _HEADING_KEYS = {"name", "label", "words", "status", "definition"}
 _ID_PATTERN = {"contract": re.compile(r"(P1|[A-Z])-[0-9]+"),
                "bcp": re.compile(r"[1-5]-[0-9]+\.[0-9]+")}
@@ -133,6 +135,16 @@ def _heading(where: str, key: str, raw: Any) -> Heading:
                    definition=str(raw.get("definition") or ""))
 
 
+def _links(where: str, value: Any) -> tuple[str, ...]:
+    """Checklist item ids a contract item relates to (``checklist: [mds_sds]``)."""
+    if value in (None, ""):
+        return ()
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9_]+", v) for v in values):
+        raise MappingError(f"{where}: checklist must be a list of checklist item ids")
+    return tuple(values)
+
+
 def _entry(where: str, table: str, raw: Any) -> Entry:
     if not isinstance(raw, dict):
         raise MappingError(f"{where}: an entry must be a mapping")
@@ -146,7 +158,9 @@ def _entry(where: str, table: str, raw: Any) -> Entry:
                  status=_status(where, raw.get("status"), "reconstructed"),
                  title_status=_status(where, raw.get("title_status")),
                  text_status=_status(where, raw.get("content_status") or raw.get("text_status")),
-                 note=str(raw.get("note") or ""))
+                 note=str(raw.get("note") or ""), checklist=_links(where, raw.get("checklist")),
+                 checklist_status=_status(where, raw.get("checklist_status"),
+                                          "reconstructed" if raw.get("checklist") else ""))
 
 
 def parse_table_catalogue(text: str, source: str) -> TableCatalogue:

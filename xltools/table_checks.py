@@ -200,7 +200,7 @@ def _contract_copies(rule: TableRule, subs: pd.DataFrame, answers: pd.DataFrame)
     for left, right in contract_pairs(subs):
         la = answers[answers["submission_id"] == left["submission_id"]].set_index("item_id")
         ra = answers[answers["submission_id"] == right["submission_id"]].set_index("item_id")
-        for item in sorted(set(la.index) | set(ra.index), key=_item_order):
+        for item in sorted(set(la.index) | set(ra.index), key=item_order):
             lv = str(la.at[item, column]) if item in la.index else ""
             rv = str(ra.at[item, column]) if item in ra.index else ""
             if column == "completed_on" and (item not in la.index or item not in ra.index
@@ -221,7 +221,7 @@ def _contract_copies(rule: TableRule, subs: pd.DataFrame, answers: pd.DataFrame)
     return out
 
 
-def _item_order(item_id: str) -> tuple:
+def item_order(item_id: str) -> tuple:
     """P1-2 < P1-10 < A-1 < B-1; 1-1.2 < 1-2.1."""
     parts = re.split(r"[-.]", item_id)
     return (parts[0] != "P1", *[(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts])
@@ -320,7 +320,7 @@ def table_rows(submissions: pd.DataFrame, answers: pd.DataFrame, form: str) -> p
         return pd.DataFrame({c: pd.Series(dtype="string") for c in TABLE_ROW_COLUMNS})
     merged["item_title"] = merged["item_id"].map(titles).fillna("")
     merged["status"] = merged["item_id"].map(status).fillna("unknown")
-    merged["_order"] = merged["item_id"].map(_item_order)
+    merged["_order"] = merged["item_id"].map(item_order)
     merged = merged.sort_values(["facility_name", "vendor_name", "system_name", "path", "_order"])
     return merged[list(TABLE_ROW_COLUMNS)].reset_index(drop=True)
 
@@ -349,4 +349,5 @@ def check_tables(submissions: pd.DataFrame, answers: pd.DataFrame,
 
 
 __all__ = ["FINDING_COLUMNS", "TABLE_ROW_COLUMNS", "TableRule", "check_tables", "contract_pairs",
-           "load_rules", "parse_rules", "effective_answer", "table_rows"]
+           "load_rules", "parse_rules", "effective_answer", "table_rows", "item_order",
+           "facility_key"]
