@@ -266,3 +266,29 @@ def test_unheaded_merged_scope_column(tmp_path: Path) -> None:
     a = res.answers[res.answers["round"] == 1]
     assert {(x.item_id, x.scope): x.answer for x in a.itertuples()} == want
     assert "locate.scope_unclear" not in set(res.problems.code)
+
+
+def test_untouched_counterpart_sheet_is_skipped_not_a_submission(tmp_path: Path) -> None:
+    """A facility returns the official workbook: its own sheet filled, the vendor sheet left
+    blank. One submission, and an info problem naming the skipped sheet."""
+    from dataclasses import replace
+
+    spec = Spec(edition="R7", variant="hospital", facility_name="さくら総合病院",
+                answer_style="typed", seed=3)
+    spec = replace(spec, extra_sheets=("counterpart",), sheet_name="医療機関確認用")
+    path = tmp_path / "returned.xlsx"
+    synth.write_workbook(path, [spec])
+    res = api.read(path)
+    assert list(res.submissions["variant"]) == ["hospital"]
+    skipped = res.problems[res.problems["code"] == "form.blank_sheet"]
+    assert len(skipped) == 1 and skipped["severity"].iloc[0] == "info"
+    assert "事業者確認用" in skipped["message"].iloc[0]
+    assert not (res.problems["sheet"] == skipped["sheet"].iloc[0]).sum() > 1  # no answer.blank rows
+
+
+def test_a_file_of_only_untouched_forms_is_still_read(templates_dir: Path) -> None:
+    """The blank form sent back: the aggregator must see it, with every item unanswered."""
+    res = api.read(templates_dir / "R8_vendor.xlsx")
+    assert len(res.submissions) == 1
+    assert (res.answers["answer"] == "blank").all()
+    assert not (res.problems["code"] == "form.blank_sheet").any()

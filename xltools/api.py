@@ -128,6 +128,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
         return out
     vocab = _vocabulary(catalogue)
     found_any = False
+    forms: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
     for sheet in book.sheets:
         scan = Scan.of(sheet)
         located = None
@@ -149,12 +150,53 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
             subs, answers, problems = located.to_rows(book, sid, vocab)
         else:
             subs, answers, problems = _checklist_rows(book, located, sid, vocab)
+        forms.append((subs, answers, problems))
+    if not found_any:
+        out.problems.append(P.make("form.not_recognised", path=book.path).row())
+    filled = [f for f in forms if not is_untouched(f[0], f[1])]
+    for subs, answers, problems in forms:
+        if filled and not any(subs is f[0] for f in filled):
+            out.problems.append(P.make("form.blank_sheet", path=book.path, sheet=subs["sheet"],
+                                       detail=_form_label(subs)).row())
+            continue
         out.submissions.append(subs)
         out.answers.extend(answers)
         out.problems.extend(problems)
-    if not found_any:
-        out.problems.append(P.make("form.not_recognised", path=book.path).row())
     return out
+
+
+_NOTHING_WRITTEN = frozenset({"empty", "missing"})
+
+
+def is_untouched(sub: dict[str, Any], answers: list[dict[str, Any]]) -> bool:
+    """A form sheet nobody filled in: no names, no answer, no date, no mark.
+
+    The official workbook holds the facility form and the vendor form side by side, and a
+    facility returns the whole workbook with the vendor sheet untouched. Listing that sheet as
+    a submission would report dozens of unanswered items for a form nobody was asked to fill,
+    so beside a filled form in the same file it is skipped with an ``info`` problem (the file
+    is still listed). A file whose every form is untouched keeps them: a facility that sent
+    the blank form back must hear that nothing was answered. A sheet with anything written
+    in it, even only a name, is never skipped.
+    """
+    if any(str(sub.get(k) or "").strip() for k in ("facility_name", "vendor_name", "system_name",
+                                                     "facility_code", "respondent")):
+        return False
+    return all(a.get("answer") == BLANK and a.get("source") in _NOTHING_WRITTEN
+               and not a.get("checked_on") and not a.get("target_on")
+               and not a.get("completed_on") for a in answers)
+
+
+_FORM_LABELS = {"checklist": "チェックリスト", "contract": "契約の役割分担確認表", "bcp": "BCP確認表"}
+
+
+def _form_label(sub: dict[str, Any]) -> str:
+    from .template import VARIANT_LABELS
+
+    form = _FORM_LABELS.get(str(sub.get("form", "")), str(sub.get("form", "")))
+    variant = VARIANT_LABELS.get(str(sub.get("variant", "")), "")
+    edition = str(sub.get("edition", ""))
+    return f"{edition} {form}{'（' + variant + '）' if variant and form == 'チェックリスト' else ''}"
 
 
 def _skip_hint(scan: Scan) -> str:

@@ -64,6 +64,8 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
        "{name} にはチェックリスト・確認表として判別できるシートがありませんでした。公式様式で記入されているか確認してください。"),
     _k("form.sheet_skipped", INFO, "様式ではないシートを読み飛ばしました",
        "シート「{sheet}」は様式として判別できなかったため読み飛ばしました{detail}。"),
+    _k("form.blank_sheet", INFO, "未記入の様式シートを読み飛ばしました",
+       "シート「{sheet}」は{detail}の様式ですが、回答も施設名・事業者名も記入されていないため、提出として扱わず読み飛ばしました。"),
     _k("form.edition_uncertain", WARNING, "様式の年度版が確定できません",
        "シート「{sheet}」の年度版を {detail} と判断しましたが、確実ではありません。表題（令和○年度版）を確認してください。"),
     _k("form.variant_uncertain", WARNING, "様式の種類が確定できません",
@@ -153,7 +155,7 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
     _k("table.completed_with_yes", INFO, "「はい」の項目に完了日があります",
        "項目 {item} は「はい」ですが完了日 {detail} が記入されています（{cell}）。"),
     _k("table.parts_joined", INFO, "2 つのシートの確認表を 1 件として読みました",
-       "シート「{sheet}」の確認表（{detail}）は、同じブックのシート「{other}」の続きとして、1 件の提出にまとめて読みました。"),
+       "シート「{sheet}」とシート「{detail}」に分かれた確認表（Part1・Part2）を、同じ契約の 1 件の確認表として読みました。"),
     # --- consolidate: the consolidation adds these (xltools.consolidate) --------------------
     _k("consolidate.not_submitted", WARNING, "未提出",
        "{facility_name} のチェックリスト（医療機関確認用・薬局確認用）が提出されていません{detail}。"),
