@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +322,7 @@ class Issue:
     detail: str = ""
     severity: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    sheet: str = ""  # "" = the table's own sheet
 
 
 def _answer_slot(sheet: Any, item: ItemRow, cols: dict[str, list[int]], vocab: Vocabulary,
@@ -420,26 +421,32 @@ class LocatedTable:
     confidence: float = 1.0
     checked: SheetDate = field(default_factory=SheetDate)
     answer_column_note: str = ""
+    labelled: set[str] = field(default_factory=set)  # contract parts found by their label
+    joined: list[LocatedTable] = field(default_factory=list)  # further sheets of this table
 
     @property
     def sheet(self) -> Any:
         return self.grid.sheet
 
     def to_rows(self, book: Book, submission_id: str, vocab: Vocabulary) -> Rows:
-        """The submission row, answer rows and problem rows of this sheet."""
-        sheet = self.sheet
-        for it in self.items:
-            it.slot = _answer_slot(sheet, it, self.columns, vocab, tick=self.form == "bcp")
-        issues = list(self.issues) + apply_drawn_marks(sheet, self.items)
-        answers = (self._contract_answers(submission_id, issues) if self.form == "contract"
-                   else self._bcp_answers(submission_id, issues))
+        """The submission row, answer rows and problem rows of this table (its own sheet and
+        any sheet joined to it: a contract whose Part1 and Part2 sit on two sheets)."""
+        issues: list[Issue] = []
+        answers: list[dict[str, Any]] = []
+        for seg in (self, *self.joined):
+            for it in seg.items:
+                it.slot = _answer_slot(seg.sheet, it, seg.columns, vocab, tick=self.form == "bcp")
+            own = list(seg.issues) + apply_drawn_marks(seg.sheet, seg.items)
+            answers += (seg._contract_answers(submission_id, own) if self.form == "contract"
+                        else seg._bcp_answers(submission_id, own))
+            issues += [replace(i, sheet=i.sheet or seg.sheet.name) for i in own]
         issues += self._catalogue_issues(answers, submission_id)
         names = self._names(book.path, issues)
         problems = [self._problem(book.path, submission_id, i).row() for i in issues]
         status = "partial" if any(
             p["severity"] == "error" or p["code"] == "table.item_missing" for p in problems) else "ok"
         sub = {
-            "submission_id": submission_id, "path": book.path, "sheet": sheet.name,
+            "submission_id": submission_id, "path": book.path, "sheet": self.sheet.name,
             "sha256": book.sha256, "form": self.form, "variant": self.catalogue.variant,
             "edition": self.catalogue.year, **names, "status": status,
             "facility_code": self._field("facility_code"), "respondent": self._field("respondent"),
@@ -474,7 +481,8 @@ class LocatedTable:
                 "system_name": self._field("system_name")}
 
     def _problem(self, path: str, sid: str, i: Issue) -> P.Problem:
-        return P.make(i.code, path=path, submission_id=sid, sheet=self.sheet.name, cell=i.cell,
+        return P.make(i.code, path=path, submission_id=sid, sheet=i.sheet or self.sheet.name,
+                      cell=i.cell,
                       item_id=i.item_id, scope="all" if i.item_id else "",
                       round=1 if i.item_id else None, detail=i.detail, severity=i.severity,
                       item=i.item_id, **i.fields)
@@ -563,12 +571,19 @@ class LocatedTable:
     def _catalogue_issues(self, answers: list[dict[str, Any]], sid: str) -> list[Issue]:
         """Missing verified items (with a blank answer row each), unknown items, titles."""
         out: list[Issue] = []
-        found = {it.item_id for it in self.items}
+        segs = (self, *self.joined)
+        found = {it.item_id for seg in segs for it in seg.items}
         for entry in self.catalogue.entries:
             if entry.exists_verified and entry.id not in found:
                 out.append(Issue("table.item_missing", item_id=entry.id,
                                  fields={"text": _entry_text(entry)}))
                 answers.append(_missing_row(sid, self.sheet.name, entry))
+        for seg in segs:
+            out += [replace(i, sheet=seg.sheet.name) for i in seg._item_issues()]
+        return out
+
+    def _item_issues(self) -> list[Issue]:
+        out: list[Issue] = []
         for it in self.items:
             cell = address(it.row, it.col)
             entry = self.catalogue.entry(it.item_id)
@@ -686,7 +701,24 @@ def _pick_ref_col(grid: Grid, cols: dict[str, list[int]], start: int) -> None:
 
 
 def locate_contract(scan: Scan, catalogue: Catalogue) -> LocatedTable | None:
-    """Recognise a contract role table on a sheet (None when the sheet is not one)."""
+    """Recognise a contract role table on a sheet (None when the sheet is not one).
+
+    A table holding one part only, whose other part stands on the next (or previous) contract
+    sheet of the workbook, is read as one table: the first sheet's table carries both, the
+    second sheet gives None (it is read with the first).
+    """
+    located = _locate_contract_sheet(scan, catalogue)
+    if located is None or len(_parts_of(located.items)) != 1 or scan.sheet.book is None:
+        return located
+    role, other = split_pairs(scan.sheet.book, catalogue).get(scan.sheet.name, ("", None))
+    if role == "follower":
+        return None
+    if role == "lead" and other is not None:
+        join_parts(located, other)
+    return located
+
+
+def _locate_contract_sheet(scan: Scan, catalogue: Catalogue) -> LocatedTable | None:
     grid, headers = _header_rows(scan, _is_contract_header)
     if not headers:
         return None
@@ -907,21 +939,95 @@ def _enter_group(st: _ContractState, g: tuple[str, str]) -> None:
 
 
 def _contract_structure_issues(located: LocatedTable, st: _ContractState) -> None:
-    cat = located.catalogue
     cols = located.columns
     if not (cols.get("answer") or cols.get("yes") or cols.get("no")):
         located.issues.append(Issue("table.no_answer_column", detail="見出し「初回確認」の列がありません"))
-    parts_found = {"P1" if it.item_id.startswith("P1-") else "P2" for it in located.items}
+    located.labelled = set(st.labelled)
+    located.issues += _part_issues(located.catalogue, located.items, located.labelled)
+
+
+_PART_CODES = ("table.part_missing", "table.part_label_missing", "table.group_missing")
+
+
+def _parts_of(items: list[ItemRow]) -> set[str]:
+    return {"P1" if it.item_id.startswith("P1-") else "P2" for it in items}
+
+
+def _part_issues(cat: TableCatalogue, items: list[ItemRow], labelled: set[str]) -> list[Issue]:
+    """A part absent or unlabelled, a verified group absent."""
+    out = []
+    parts_found = _parts_of(items)
     for key, h in cat.parts.items():
         label = f"{key.replace('P', 'Part')}【{h.name}】"
         if key not in parts_found:
-            located.issues.append(Issue("table.part_missing", detail=label))
-        elif key not in st.labelled:
-            located.issues.append(Issue("table.part_label_missing", detail=label))
-    groups_found = {it.item_id.split("-")[0] for it in located.items}
+            out.append(Issue("table.part_missing", detail=label))
+        elif key not in labelled:
+            out.append(Issue("table.part_label_missing", detail=label))
+    groups_found = {it.item_id.split("-")[0] for it in items}
     for letter, h in cat.groups.items():
         if h.status == "verified" and letter not in groups_found:
-            located.issues.append(Issue("table.group_missing", detail=f"{letter}（{h.name}）"))
+            out.append(Issue("table.group_missing", detail=f"{letter}（{h.name}）"))
+    return out
+
+
+# -- a contract table split over two sheets --------------------------------------------------
+
+_SPLIT: dict[str, Any] = {}  # the last book's pairing (the api reads a book sheet by sheet)
+
+
+def _names_agree(a: LocatedTable, b: LocatedTable) -> bool:
+    """No header field names a different facility, vendor or system on the two sheets."""
+    for key in ("facility_name", "vendor_name", "system_name"):
+        x, y = norm(a._field(key)), norm(b._field(key))
+        if x and y and x != y:
+            return False
+    return True
+
+
+def split_pairs(book: Any, catalogue: Catalogue) -> dict[str, tuple[str, LocatedTable | None]]:
+    """Contract tables whose Part1 and Part2 stand on two consecutive contract sheets of one
+    workbook (and whose header fields do not contradict each other): sheet name ->
+    ("lead", the other sheet's table) for the first, ("follower", None) for the second."""
+    key = (getattr(book, "path", ""), getattr(book, "sha256", ""), id(book))
+    if _SPLIT.get("key") == key:
+        return _SPLIT["pairs"]
+    found = []
+    for sheet in getattr(book, "sheets", ()):
+        located = _locate_contract_sheet(Scan.of(sheet), catalogue)
+        if located is not None:
+            found.append((sheet.name, located))
+    pairs: dict[str, tuple[str, LocatedTable | None]] = {}
+    i = 0
+    while i + 1 < len(found):
+        (n1, a), (n2, b) = found[i], found[i + 1]
+        one = _parts_of(a.items), _parts_of(b.items)
+        if {frozenset(x) for x in one} == {frozenset({"P1"}), frozenset({"P2"})} and \
+                _names_agree(a, b):
+            pairs[n1], pairs[n2] = ("lead", b), ("follower", None)
+            i += 2
+        else:
+            i += 1
+    _SPLIT.update(key=key, pairs=pairs)
+    return pairs
+
+
+def join_parts(lead: LocatedTable, other: LocatedTable) -> None:
+    """Make ``lead`` one table with ``other`` (its other part on another sheet): part problems
+    are judged on both together, the 初回確認 date and header fields are shared."""
+    for seg in (lead, other):
+        seg.issues = [i for i in seg.issues if i.code not in _PART_CODES]
+    lead.issues += _part_issues(lead.catalogue, lead.items + other.items,
+                                lead.labelled | other.labelled)
+    date = lead.checked if lead.checked.value is not None else other.checked
+    if date.value is not None:
+        for seg in (lead, other):
+            if seg.checked.value is None:
+                seg.checked = date
+                seg.issues = [i for i in seg.issues if i.code != "table.checked_date_missing"]
+    for name, f in other.fields.items():
+        lead.fields.setdefault(name, f)
+    lead.joined.append(other)
+    lead.issues.append(Issue("table.parts_joined", detail=other.sheet.name))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1224,4 +1330,5 @@ LOCATORS: list[tuple[str, Callable[[Scan, Catalogue], LocatedTable | None]]] = [
 ]
 
 __all__ = ["LOCATORS", "LocatedTable", "locate_contract", "locate_bcp", "assign_question_ids",
+           "split_pairs", "join_parts",
            "parse_contract_ref", "names_from_filename", "similar"]
