@@ -3,13 +3,17 @@
 The samples are what the README demo and the tests read: facilities and the vendors that answer
 for them, every answer encoding and date spelling, several layouts, one workbook holding a
 vendor's answers for several facilities behind a cover sheet, an .xls and an .ods copy (when
-LibreOffice is installed), and one broken file. Deterministic: the same files every run.
+LibreOffice is installed), and one broken file. Besides the checklists: the facility's and the
+vendor's copies of one contract role table (two layouts, disagreeing on a few items), a contract
+table whose Part1 and Part2 stand on two sheets, and two BCP tables with the answer column each
+facility added. Deterministic: the same files every run.
 
     python scripts/make_samples.py
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -17,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from xltools.synth import Spec, write_workbook
+from xltools.table_synth import BcpSpec, ContractSpec, make_contract, write_table_workbook
+from xltools.table_templates import BcpLayout, ContractLayout
 from xltools.template import Layout, write_template
 
 ROOT = Path(__file__).resolve().parent.parent / "workbooks"
@@ -76,8 +82,53 @@ def samples() -> None:
     out.mkdir(parents=True)
     for name, specs, cover in SAMPLES:
         write_workbook(out / name, specs, cover=cover)
+    tables(out)
     (out / "99_壊れたファイル.xlsx").write_bytes(b"PK\x03\x04 this zip was cut off in transit")
     _office_copies(out)
+
+
+def tables(out: Path) -> None:
+    """Returned copies of the contract role table and the BCP table."""
+    facility_copy = ContractSpec(
+        seed=21, answer_style="typed", completed_style="slash", p_no=0.3, p_blank=0.0,
+        facility_name="さくら総合病院", vendor_name="日本電子カルテ株式会社",
+        system_name="電子カルテシステム", sheet_name="役割分担確認表",
+        layout=ContractLayout(remarks=True))
+    write_table_workbook(out / "13_契約確認表_さくら総合病院_電子カルテ_医療機関控え.xlsx", [facility_copy])
+    # the vendor's copy of the same contract: its own layout (group column left of 項番, はい /
+    # いいえ columns, 初回確認日 as a field), the same answers but for two items
+    _, _, truth, _ = make_contract(facility_copy)
+    answers = {key[0]: a for key, (a, _c, _t) in truth.answers.items()}
+    done = {key[0]: d for key, d in truth.completed.items()}
+    forced = {i: (a, _date(done[i])) for i, a in answers.items()}
+    flip = [i for i in ("P1-3", "B-1") if i in forced]
+    for i in flip:
+        forced[i] = ("yes" if forced[i][0] == "no" else "no", _date("2026-03-31"))
+    vendor_copy = replace(
+        facility_copy, seed=22, answer_style="split", forced=forced,
+        facility_name="医療法人社団 さくら会 さくら総合病院", sheet_name="確認表（事業者控え）",
+        layout=ContractLayout(group_style="left_column", split=True, date_at="field_right",
+                              date_label="初回確認日", part_style="part", fields_style="colon"))
+    write_table_workbook(out / "14_契約確認表_さくら総合病院_電子カルテ_事業者控え.xlsx", [vendor_copy])
+    part1 = ContractSpec(seed=23, answer_style="marks", completed_style="md",
+                         facility_name="ひかり記念病院", vendor_name="(株)レセプトワークス",
+                         system_name="レセプトコンピュータ", sheet_name="Part1",
+                         layout=ContractLayout(parts=("P1",), part_style="part"))
+    part2 = replace(part1, sheet_name="Part2", names_in="filename",
+                    layout=ContractLayout(parts=("P2",), part_style="part", date_at="none",
+                                          group_style="heading_row"))
+    write_table_workbook(out / "15_契約確認表_ひかり記念病院_レセコン_2シート.xlsx", [part1, part2])
+    write_table_workbook(out / "16_BCP確認表_さくら総合病院_チェック列.xlsx", [BcpSpec(
+        seed=24, answer_style="tick", p_no=0.2, p_blank=0.0, facility_name="さくら総合病院",
+        layout=BcpLayout(answer_header="チェック", remarks=True))])
+    write_table_workbook(out / "17_BCP確認表_ひかり記念病院_対応状況.xlsx", [BcpSpec(
+        seed=25, answer_style="status", p_no=0.3, inserted=True, facility_name="ひかり記念病院",
+        sheet_name="BCP",
+        layout=BcpLayout(answer_header="対応状況", answer_at="left", date_column=True))])
+
+
+def _date(iso: str) -> dt.date | None:
+    return dt.date.fromisoformat(iso) if iso else None
 
 
 def _office_copies(out: Path) -> None:

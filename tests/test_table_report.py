@@ -17,6 +17,7 @@ from xltools import api, synth
 from xltools.consolidate import Consolidation, consolidate
 from xltools.report import SHEETS, TABLE_SHEETS, write_feedback, write_workbook
 from xltools.table_catalogue import load_table_catalogue
+from xltools.table_checks import facility_key
 from xltools.table_consolidate import combine
 from xltools.table_synth import BcpSpec, ContractSpec, write_table_workbook
 from xltools.table_templates import ContractLayout
@@ -189,6 +190,11 @@ def test_without_tables_no_table_sheets(tmp_path: Path) -> None:
     assert cons.tables.contract.empty and cons.tables.findings.empty
     names = openpyxl.load_workbook(write_workbook(cons, tmp_path / "o.xlsx")).sheetnames
     assert not set(names) & set(TABLE_SHEETS)
+
+
+def test_copies_match_through_a_legal_entity_name() -> None:
+    assert facility_key("医療法人社団 さくら会 さくら総合病院") == facility_key("さくら総合病院")
+    assert facility_key("ひかり記念病院") != facility_key("さくら総合病院")
 
 
 def test_combine_prefers_the_worst_answer() -> None:

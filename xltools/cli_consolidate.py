@@ -107,5 +107,8 @@ def _summary(cons: Consolidation, out: Path, n_feedback: int) -> str:
     parts = [f"施設 {len(fac)}", f"提出 {int(fac['submitted'].sum())}",
              f"不一致 {len(cons.findings)}", f"期限超過 {int(cons.targets['overdue'].sum())}",
              f"要確認 {len(cons.problems)}"]
+    n_tables = len(cons.tables.contract) + len(cons.tables.bcp)
+    if n_tables:
+        parts.append(f"確認表 {n_tables}（不一致 {len(cons.tables.findings)}）")
     tail = f"、施設別 {n_feedback} 件" if n_feedback else ""
     return f"{out} を書きました（{' / '.join(parts)}{tail}）。"

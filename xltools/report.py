@@ -554,7 +554,7 @@ def _table_findings(book: _Book, cons: Consolidation) -> None:
             Col("item_id", "項目", width=6), Col("item_title", "項目名", "wrap", 20),
             Col("left_form", "様式A", "wrap", 16), Col("left_answer", "様式Aの回答", "answer", 9),
             Col("left_cell", "様式Aのセル", "wrap", 11), Col("right_form", "様式B", "wrap", 16),
-            Col("right_answer", "様式Bの回答", "answer", 9),
+            Col("right_answer", "様式Bの回答", "answer", 12),
             Col("right_cell", "様式Bのセル", "wrap", 11), Col("message", "内容", "wrap", 60),
             Col("system_name", "システム名", width=14), Col("left_path", "様式Aのファイル", width=28),
             Col("right_path", "様式Bのファイル", width=28), Col("rule", "規則ID", width=26)]

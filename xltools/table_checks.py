@@ -29,7 +29,7 @@ import yaml
 
 from .crosscheck import check_rule_keys, join_lines
 from .mappings import BUNDLED_DIR, MappingError
-from .roster import normalize_name, plain_name
+from .roster import facility_part, normalize_name, plain_name
 
 RULES_FILE = Path("rules") / "tables.yaml"
 FINDING_COLUMNS = ("facility_name", "vendor_name", "item_id", "rule", "severity", "message",
@@ -164,8 +164,10 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def facility_key(name: str) -> str:
-    """How facility and vendor names are compared (legal forms, spaces, kanji variants)."""
-    return normalize_name(str(name or ""))
+    """How facility and vendor names are compared (legal forms, spaces, kanji variants; a
+    legal entity's name before the facility's, 医療法人社団 桜会 さくら病院, is dropped)."""
+    name = str(name or "")
+    return facility_part(name) or normalize_name(name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -94,6 +94,9 @@ class ContractSpec:
     system_name: str = "電子カルテシステム"
     checked_on: dt.date | None = dt.date(2025, 10, 28)
     sheet_name: str = "確認表"
+    # item id -> (answer, 完了日 or None): answers fixed instead of drawn (the same contract's
+    # other copy); items not named are drawn as usual
+    forced: dict[str, tuple[str, dt.date | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -198,12 +201,16 @@ def make_contract(spec: ContractSpec) -> tuple[list[Printed], ContractFill, Tabl
     for it in items:
         x = rng.random()
         answer = "blank" if x < spec.p_blank else ("no" if x < spec.p_blank + spec.p_no else "yes")
+        answer, fixed_day = spec.forced.get(it.id, (answer, None))
         fill.answers[it.id] = _contract_answer(answer, spec, rng)
         if spec.answer_style == "shape" and answer != "blank":
             shapes.append((it.id, "はい" if answer == "yes" else "いいえ"))
         done = ""
-        if answer == "no" and checked is not None and rng.random() < 0.75:
-            day = checked + dt.timedelta(days=rng.randint(5, 330))
+        drawn = answer == "no" and checked is not None and rng.random() < 0.75
+        day = checked + dt.timedelta(days=rng.randint(5, 330)) if drawn and checked else None
+        if it.id in spec.forced:
+            day = fixed_day if answer == "no" else None
+        if day is not None:
             fill.completed[it.id] = _fmt_date(day, spec.completed_style, day.year)
             done = day.isoformat()
         key = (it.id, "all", 1)
