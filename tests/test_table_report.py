@@ -192,6 +192,16 @@ def test_without_tables_no_table_sheets(tmp_path: Path) -> None:
     assert not set(names) & set(TABLE_SHEETS)
 
 
+def test_contract_links_name_checklist_items() -> None:
+    from xltools.mappings import load_catalogue
+
+    ids = {it.id for m in load_catalogue().forms for it in m.items}
+    links = [x for e in load_table_catalogue("contract").entries for x in e.checklist]
+    assert links and set(links) <= ids
+    assert {e.checklist_status for e in load_table_catalogue("contract").entries
+            if e.checklist} == {"reconstructed"}
+
+
 def test_copies_match_through_a_legal_entity_name() -> None:
     assert facility_key("医療法人社団 さくら会 さくら総合病院") == facility_key("さくら総合病院")
     assert facility_key("ひかり記念病院") != facility_key("さくら総合病院")

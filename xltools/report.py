@@ -506,45 +506,39 @@ _TABLE_TAIL = [Col("file", "ファイル", width=24), Col("sheet", "シート", 
                Col("status", "状態", width=8), Col("submission_id", "提出ID", width=18)]
 
 
-def _table_note(ws: Worksheet, book: _Book, row: int, text: str) -> None:
-    ws.write_string(row, 0, text, book.fmt["note"])
+def _table_sheet(book: _Book, cons: Consolidation, form: str, base: list[Col], freeze: int,
+                 note: str) -> None:
+    """One table's sheet: ``base`` columns, the items (rotated, coloured), provenance, a note."""
+    ws = book.sheet(TABLE_SHEETS[0] if form == "contract" else TABLE_SHEETS[1])
+    items = _table_item_cols(cons.tables.items_of(form))
+    ws.set_row(0, 170)
+    last = write_table(book, ws, cons.tables.frame(form), base + items + _TABLE_TAIL,
+                       freeze_cols=freeze, rotate_answers=True, print_cols=len(base) + len(items),
+                       empty_note="確認表はありません。")
+    ws.write_string(last + 2, 0, note, book.fmt["note"])
 
 
 def _contract_sheet(book: _Book, cons: Consolidation) -> None:
-    ws = book.sheet("契約確認表")
-    t = cons.tables
     base = [Col("facility_name", "医療機関名", "wrap", 18), Col("vendor_name", "事業者名", "wrap", 16),
             Col("system_name", "システム名", "wrap", 13), Col("checked_on", "初回確認日", width=11),
             _count("n_yes", "はい"), _count("n_no", "いいえ"), _count("n_blank", "未回答"),
             _count("n_done", "いいえのうち完了日あり"), _count("findings", "不一致")]
-    items = _table_item_cols(t.items_of("contract"))
-    ws.set_row(0, 170)
-    last = write_table(book, ws, t.contract, base + items + _TABLE_TAIL, freeze_cols=3,
-                       rotate_answers=True, print_cols=len(base) + len(items),
-                       empty_note="契約確認表はありません。")
-    _table_note(ws, book, last + 2,
-                "1 行が 1 件の確認表（医療機関×事業者×システム、控えごと）です。茶色の見出しの列は、"
-                "その項目に関連するチェックリスト項目への当施設の回答（現在の版。いいえ＞未回答＞はいの順で代表）"
-                "です。関連づけは mappings/tables/contract.yaml の checklist（再構成）によります。")
+    _table_sheet(book, cons, "contract", base, 3,
+                 "1 行が 1 件の確認表（医療機関×事業者×システム、控えごと）です。茶色の見出しの列は、"
+                 "その項目に関連するチェックリスト項目への当施設の回答（現在の版。いいえ＞未回答＞はいの順で代表）"
+                 "です。関連づけは mappings/tables/contract.yaml の checklist（再構成）によります。")
 
 
 def _bcp_sheet(book: _Book, cons: Consolidation) -> None:
-    ws = book.sheet("BCP確認表")
-    t = cons.tables
     base = [Col("facility_name", "医療機関名", "wrap", 18),
             Col("checklist_bcp", "チェックリスト「BCPを策定している」", "answer", 7.5,
                 head="header_link"),
             _count("n_yes", "はい"), _count("n_no", "いいえ"), _count("n_blank", "未回答"),
             Col("tick_rate", "チェック率", "pct", 7, rotate=True), _count("findings", "不一致"),
             Col("answer_column", "回答として読んだ列", "wrap", 22)]
-    items = _table_item_cols(t.items_of("bcp"))
-    ws.set_row(0, 170)
-    last = write_table(book, ws, t.bcp, base + items + _TABLE_TAIL, freeze_cols=2,
-                       rotate_answers=True, print_cols=len(base) + len(items),
-                       empty_note="BCP確認表はありません。")
-    _table_note(ws, book, last + 2,
-                "1 行が 1 件のBCP確認表です。公式の確認表には回答欄がないため、施設が追加した列"
-                "（「回答として読んだ列」）を読んでいます。空欄は未実施と未記入を区別できないため「未回答」です。")
+    _table_sheet(book, cons, "bcp", base, 2,
+                 "1 行が 1 件のBCP確認表です。公式の確認表には回答欄がないため、施設が追加した列"
+                 "（「回答として読んだ列」）を読んでいます。空欄は未実施と未記入を区別できないため「未回答」です。")
 
 
 def _table_findings(book: _Book, cons: Consolidation) -> None:
