@@ -292,3 +292,26 @@ def test_a_file_of_only_untouched_forms_is_still_read(templates_dir: Path) -> No
     assert len(res.submissions) == 1
     assert (res.answers["answer"] == "blank").all()
     assert not (res.problems["code"] == "form.blank_sheet").any()
+
+
+def test_answer_outside_the_read_columns_is_reported_once(tmp_path: Path) -> None:
+    """A ○ typed in an unheaded column right of the table (merged over three grid columns and
+    two item rows) is one locate.stray_answer, not one per column or silence."""
+    import openpyxl
+
+    spec = Spec(edition="R6", variant="hospital", facility_name="さくら総合病院", seed=5)
+    path = tmp_path / "stray.xlsx"
+    truths = synth.write_workbook(path, [spec])
+    res = api.read(path)
+    first, second = sorted(res.answers["cell"].map(lambda a: int("".join(filter(str.isdigit, a)))))[:2]
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    col = ws.max_column + 3
+    ws.cell(first, col, "○")
+    ws.merge_cells(start_row=first, start_column=col, end_row=second, end_column=col + 2)
+    wb.save(path)
+    res = api.read(path)
+    stray = res.problems[res.problems["code"] == "locate.stray_answer"]
+    assert len(stray) == 1, stray[["cell", "message"]]
+    assert stray["cell"].iloc[0] == f"{openpyxl.utils.get_column_letter(col)}{first}"
+    assert truths  # the generated sheet is a real checklist

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from . import problems as P
 from .locate import Located
 from .normalize import BLANK, NO, YES, Slot
-from .read import address
+from .read import Sheet, address
 from .text import norm
 
 DATE_REQUIRED_FROM = 2024  # R6 (FY2024): 立入検査 checks every 1回目 date
@@ -132,21 +132,40 @@ _ANSWER_TOKENS = {"はい", "いいえ", "○", "〇", "◯", "●", "×", "✕"
 
 def _stray_answers(located: Located, base: dict) -> list[P.Problem]:
     """An answer-like mark on an item row outside every column we read: a layout we did not
-    understand. Reported so it can never be silently dropped."""
+    understand. Reported so it can never be silently dropped (once per cell, however many
+    grid columns or item rows its merge spans)."""
     cols = located.columns
     known = set(cols.answer.values()) | set(cols.yes.values()) | set(cols.no.values()) | \
         set(cols.date.values()) | set(cols.target.values()) | {cols.scope, cols.ref}
-    sheet = located.sheet
+    covering = _answer_tokens_by_row(located.sheet, {h.row for h in located.rows})
     out = []
+    seen: set[tuple[int, int]] = set()
     for h in located.rows:
-        for c in range(sheet.ncols):
-            if c in known or c == h.col:
+        for r0, c0, v in covering.get(h.row, ()):
+            if c0 in known or c0 == h.col or (r0, c0) in seen:
                 continue
-            r0, c0 = sheet.merged_origin(h.row, c)
-            if c0 in known or c0 == h.col:
-                continue
-            v = sheet.value(r0, c0)
-            if isinstance(v, str) and norm(v) in _ANSWER_TOKENS:
-                out.append(P.make("locate.stray_answer", cell=address(r0, c0), item_id=h.item_id,
-                                  scope=h.scope, raw=v, **base))
+            seen.add((r0, c0))
+            out.append(P.make("locate.stray_answer", cell=address(r0, c0), item_id=h.item_id,
+                              scope=h.scope, raw=v, **base))
+    return out
+
+
+def _answer_tokens_by_row(sheet: Sheet, rows: set[int]) -> dict[int, list[tuple[int, int, str]]]:
+    """Item row -> answer-like cells covering it: (origin row, origin column, text); a cell
+    merged down over several rows covers each of them."""
+    def token(r: int, c: int) -> str | None:
+        v = sheet.value(r, c)
+        return v if v and isinstance(v, str) and norm(v) in _ANSWER_TOKENS else None
+
+    out: dict[int, list[tuple[int, int, str]]] = {}
+    for r in rows:
+        row = sheet.rows[r] if r < len(sheet.rows) else []
+        for c, v in enumerate(row):
+            if v and isinstance(v, str) and norm(v) in _ANSWER_TOKENS:
+                out.setdefault(r, []).append((r, c, v))
+    for r0, c0, r1, _c1 in sheet.merged:
+        if r1 > r0 and (v := token(r0, c0)) is not None:
+            for rr in range(r0 + 1, r1 + 1):
+                if rr in rows:
+                    out.setdefault(rr, []).append((r0, c0, v))
     return out

@@ -261,10 +261,12 @@ class Scan:
     def of(cls, sheet: Sheet) -> Scan:
         text, raw = {}, {}
         for r, row in enumerate(sheet.rows):
+            if not any(row) and 0 not in row:  # most rows of a 方眼紙 sheet: nothing at all
+                continue
             for c, v in enumerate(row):
-                if v is None or v == "":
+                if v == "" or v is None:
                     continue
-                s = cell_text(v)
+                s = v if type(v) is str else cell_text(v)
                 n = norm(s)
                 if n:
                     text[(r, c)] = n
@@ -412,8 +414,25 @@ def _has(words: tuple[str, ...], text: str) -> bool:
     return any(w and w in text for w in words)
 
 
+_HEADER_KINDS: dict[tuple[int, tuple[str, ...]], tuple[str, int]] = {}
+
+
 def classify_header(path: list[str], words: Words) -> tuple[str, int]:
-    """(kind, round) of a column from its header path; kind '' when not an answer-table column."""
+    """(kind, round) of a column from its header path; kind '' when not an answer-table column.
+
+    Memoised per vocabulary: a batch prints the same few headers, and a 方眼紙 sheet repeats one
+    merged header over every grid column it spans.
+    """
+    key = (id(words), tuple(path))
+    got = _HEADER_KINDS.get(key)
+    if got is None:
+        if len(_HEADER_KINDS) > 50_000:
+            _HEADER_KINDS.clear()
+        got = _HEADER_KINDS[key] = _classify_header(path, words)
+    return got
+
+
+def _classify_header(path: list[str], words: Words) -> tuple[str, int]:
     h = words.headers
     joined = "|".join(path)
     rnd = 2 if _has(h.get("round2", ()), joined) else (1 if _has(h.get("round1", ()), joined) else 0)

@@ -11,6 +11,7 @@ and the batch goes on.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import os
@@ -80,7 +81,8 @@ class Sheet:
     _ncols: int | None = field(default=None, repr=False)
     _list_cells: set[Cell] | None = field(default=None, repr=False)
     _list_big: bool = field(default=False, repr=False)
-    _origins: dict[Cell, Cell] | None = field(default=None, repr=False)
+    _origins: dict[int, tuple[list[int] | None, list[tuple[int, int, int]]]] | None = field(
+        default=None, repr=False)
 
     def value(self, row: int, col: int) -> Any:
         if 0 <= row < len(self.rows):
@@ -102,11 +104,23 @@ class Sheet:
     def merged_origin(self, row: int, col: int) -> Cell:
         """The top-left cell of the merge holding (row, col), or the cell itself."""
         if self._origins is None:
-            self._origins = _merge_index(self.merged)
-        if self._origins:
-            return self._origins.get((row, col), (row, col))
-        for r0, c0, r1, c1 in self.merged:
-            if r0 <= row <= r1 and c0 <= col <= c1:
+            self._origins = _merge_rows(self.merged)
+        if not self._origins:
+            if len(self.merged) and self._origins is _HUGE:
+                for r0, c0, r1, c1 in self.merged:
+                    if r0 <= row <= r1 and c0 <= col <= c1:
+                        return (r0, c0)
+            return (row, col)
+        got = self._origins.get(row)
+        if got is None:
+            return (row, col)
+        starts, spans = got
+        if starts is None:  # overlapping merges in this row: the first listed wins
+            return next(((r0, c0) for c0, c1, r0 in spans if c0 <= col <= c1), (row, col))
+        i = bisect.bisect_right(starts, col) - 1
+        if i >= 0:
+            c0, c1, r0 = spans[i]
+            if c1 >= col:
                 return (r0, c0)
         return (row, col)
 
@@ -134,15 +148,30 @@ class Sheet:
         return (row, col) in self._list_cells
 
 
-def _merge_index(merged: list[tuple[int, int, int, int]], limit: int = 200_000) -> dict[Cell, Cell]:
-    """Covered cell -> merge origin, for fast lookups; empty (scan instead) when huge."""
-    if sum((r1 - r0 + 1) * (c1 - c0 + 1) for r0, c0, r1, c1 in merged) > limit:
-        return {}
-    out: dict[Cell, Cell] = {}
-    for r0, c0, r1, c1 in reversed(merged):  # the first listed merge wins, as in the scan
+_HUGE: dict = {}  # marker: too many merged rows to index, scan the list instead
+
+
+def _merge_rows(merged: list[tuple[int, int, int, int]], limit: int = 200_000
+                ) -> dict[int, tuple[list[int] | None, list[tuple[int, int, int]]]]:
+    """Row -> (start columns, (first col, last col, origin row)) of the merges crossing it.
+
+    One entry per merged row, not per merged cell: a 方眼紙 sheet merges nearly every cell
+    over two or three grid columns, and indexing each cell cost more than reading the sheet.
+    Overlapping merges (a damaged file) keep the first listed, as the cell scan did.
+    """
+    if sum(r1 - r0 + 1 for r0, _c0, r1, _c1 in merged) > limit:
+        return _HUGE
+    rows: dict[int, list[tuple[int, int, int]]] = {}
+    for r0, c0, r1, c1 in merged:
         for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                out[(r, c)] = (r0, c0)
+            rows.setdefault(r, []).append((c0, c1, r0))
+    out: dict[int, tuple[list[int] | None, list[tuple[int, int, int]]]] = {}
+    for r, spans in rows.items():
+        ordered = sorted(spans)
+        if any(ordered[i][0] <= ordered[i - 1][1] for i in range(1, len(ordered))):
+            out[r] = (None, spans)  # overlapping merges (a damaged file): scan in listed order
+        else:
+            out[r] = ([c0 for c0, _, _ in ordered], ordered)
     return out
 
 
@@ -322,7 +351,7 @@ def _check_package(data: bytes) -> _Package:
             if info.filename in sheets:  # read whole once: the prolog and the far-cell test
                 xml = out.whole[info.filename] = zf.read(info)
                 unsafe = _unsafe_prolog(io.BytesIO(xml))
-                if not unsafe and _FAR_REF.search(xml):
+                if not unsafe and _has_far_ref(xml):
                     out.cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
             else:
                 head = _head(data, info)
@@ -368,6 +397,15 @@ def _unsafe_prolog(fh: Any) -> bool:
 def _prolog_verdict(buf: bytes) -> bool | None:
     """Unsafe (True), safe (False: the root element starts first) or undecided (None)."""
     utf16 = buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]
+    if not utf16:  # the usual part: declaration, then the root element straight away
+        if b"<!DOCTYPE" in buf or b"<!ENTITY" in buf:
+            return True
+        i = 3 if buf.startswith(b"\xef\xbb\xbf") else 0
+        end = buf.find(b"?>", i) if buf.startswith(b"<?xml", i) else i - 2
+        if end >= i - 2:
+            rest = buf[end + 2:end + 66].lstrip()
+            if rest[:1] == b"<" and rest[1:2].isalpha():
+                return False
     text = buf.decode("utf-16" if utf16 else "latin-1", errors="ignore")
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         return True
@@ -380,7 +418,14 @@ def _prolog_verdict(buf: bytes) -> bool | None:
 # 10 KB file asks for 17 billion cells and aborts the process (not an exception: an abort). So
 # before calamine sees a worksheet, rows past 9999 and columns past MAX_COLS are cut out; the
 # quick test finds such a reference in microseconds, the cut runs only when it does.
-_FAR_REF = re.compile(rb'\sr="(?:[A-Z]{3}\d|(?:D[Q-Z]|[E-Z][A-Z])\d|[A-Z]{0,2}\d{5})')
+# starts with a literal so the regex engine can jump between candidates; the whitespace before
+# ``r=`` (an attribute, not the tail of another name) is checked on the rare hit
+_FAR_REF = re.compile(rb'r="(?:[A-Z]{3}\d|(?:D[Q-Z]|[E-Z][A-Z])\d|[A-Z]{0,2}\d{5})')
+
+
+def _has_far_ref(xml: bytes) -> bool:
+    return any(xml[m.start() - 1:m.start()] in (b" ", b"\t", b"\n", b"\r")
+               for m in _FAR_REF.finditer(xml))
 _FAR_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="\d{5,}"[^>]*?(?:/>|>.*?</(?:\w+:)?row>)', re.S)
 _FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="(?:[A-Z]{3}\d+|(?:D[Q-Z]|[E-Z][A-Z])\d+|'
                        rb'[A-Z]{1,2}\d{5,})"[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', re.S)

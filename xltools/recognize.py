@@ -207,7 +207,7 @@ def _date_years(scan: Scan, hits: list[RowHit]) -> Counter:
     years: Counter = Counter()
     rows = {h.row for h in hits}
     for r in rows:
-        for c in range(scan.sheet.ncols):
+        for c, _t in scan.row_cells(r):
             v = scan.sheet.value(r, c)
             d = None
             if isinstance(v, (dt.date, dt.datetime)):
