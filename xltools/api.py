@@ -86,7 +86,7 @@ def _vocabulary(catalogue: Catalogue) -> Vocabulary:
     return got
 
 
-def _may_hold(form: str, whole: str) -> bool:
+def _may_hold(form: str, whole: str, scan: Scan) -> bool:
     """A cheap necessary condition for a table locator, on the sheet's joined normalised text.
 
     Running both table locators on every checklist sheet cost more than reading its answers.
@@ -94,8 +94,9 @@ def _may_hold(form: str, whole: str) -> bool:
     header, the BCP table its title or two 大項目 labels. A sheet without them is skipped here;
     a sheet with them still goes through the locator's own full test.
     """
-    if form == "contract":
-        return "初回確認" in whole or "完了" in whole
+    if form == "contract":  # a header cell 「初回確認…」「完了…」「…完了日…」 (not 完了 in prose)
+        return ("初回確認" in whole or "完了" in whole) and any(
+            t.startswith(("初回確認", "完了")) or "完了日" in t for t in scan.text.values())
     if form == "bcp":
         from .table_catalogue import load_table_catalogue
 
@@ -134,7 +135,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
         located = None
         whole = "".join(scan.text.values())
         for form, locate in _locators():
-            if not _may_hold(form, whole):
+            if not _may_hold(form, whole, scan):
                 continue
             located = locate(scan, catalogue)
             if located is not None:

@@ -9,7 +9,7 @@ returned, never raised.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -220,7 +220,7 @@ class Problem:
     detail: str = ""
 
     def row(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # flat fields: asdict's recursive deep copy is 10x slower
 
 
 def make(code: str, *, path: str = "", submission_id: str = "", sheet: str = "", cell: str = "",
