@@ -762,7 +762,7 @@ def _overview(subs: pd.DataFrame, fac: pd.DataFrame, findings: pd.DataFrame,
         ("合計", "要確認（警告）", int((problems["severity"] == "warning").sum())),
     ]
     for label, series in (("様式", subs["form"].map(lambda v: FORM_JA.get(v, v))),
-                          ("年度版", subs["edition"]),
+                          ("年度版", subs.loc[subs["form"] == "checklist", "edition"]),
                           ("様式の種類", subs["variant"].map(lambda v: VARIANT_JA.get(v, v))),
                           ("施設種別（提出施設）", fac.loc[fac["submitted"], "kind"])):
         vc = series.replace("", "（不明）").value_counts()
