@@ -241,14 +241,14 @@ def random_spec(rng: random.Random, edition: str | None = None, variant: str | N
     downloaded, filled in and e-mailed back; a minority re-type the items into their own sheet
     or export from another tool), not counts:
 
-    * 75 % are the official file filled in (``Layout.grid`` 2 or 3: 方眼紙 grid of merged,
+    * 80 % are the official file filled in (``Layout.grid`` 2 or 3: 方眼紙 grid of merged,
       bordered cells, ＭＳ Ｐゴシック / ＭＳ ゴシック / 游ゴシック, print area and title rows in
       90 %); half of those untouched in structure (official title, fields, two-row header,
       sections), the other half carrying the drifts drawn above (rows inserted, columns moved,
       titles cut ...). 70 % of them keep the 記入要領/注意事項 block (2/3 above the table), 50 %
-      keep the 記入要領 sheet, 40 % keep the other variant's form as a blank sheet, and then the
+      keep the 記入要領 sheet, 25 % keep the other variant's form as a blank sheet, and then the
       sheets keep their official names.
-    * 25 % are re-typed copies: the messy plain layout above; 15 % paste the notes block, 30 %
+    * 20 % are re-typed copies: the messy plain layout above; 15 % paste the notes block, 30 %
       set a print area, 30 % use ＭＳ Ｐゴシック; no extra sheets.
     """
     edition = edition or rng.choice(("R5", "R6", "R7", "R8"))
@@ -292,7 +292,7 @@ def random_spec(rng: random.Random, edition: str | None = None, variant: str | N
 def _official_look(spec: Spec, rng: random.Random) -> Spec:
     """Dress a drawn spec as a return of the official file (shares: :func:`random_spec`)."""
     lay = spec.layout
-    if rng.random() < 0.75:  # the official file, filled in
+    if rng.random() < 0.8:  # the official file, filled in
         if rng.random() < 0.5:  # structure untouched
             lay = replace(lay, title=None, label=None, fields_style="right", fields_at="top",
                           header_rows=2, scope_style=None, blank_rows_between=0, note_rows=False,
@@ -301,7 +301,7 @@ def _official_look(spec: Spec, rng: random.Random) -> Spec:
                       font=rng.choices(("ＭＳ Ｐゴシック", "ＭＳ ゴシック", "游ゴシック"), (60, 15, 25))[0],
                       notes="" if rng.random() < 0.3 else rng.choice(("top", "top", "bottom")),
                       print_setup=rng.random() < 0.9)
-        extra = tuple(x for x, p in (("instructions", 0.5), ("counterpart", 0.4)) if rng.random() < p)
+        extra = tuple(x for x, p in (("instructions", 0.5), ("counterpart", 0.25)) if rng.random() < p)
         name = official_sheet_name(spec.edition, spec.variant) if extra else spec.sheet_name
         return replace(spec, layout=lay, extra_sheets=extra, sheet_name=name)
     lay = replace(lay, notes="top" if rng.random() < 0.15 else "", print_setup=rng.random() < 0.3,

@@ -230,6 +230,7 @@ def write_checklist(wb: Any, ws: Any, m: FormMapping, variant: str, layout: Layo
 
 
 GRID_WIDTH = 2.63  # 方眼紙: a column about as wide as a default row is high
+GRID_ITEM_WIDTH = 40  # 確認事項 on the grid forms: ~40 characters, wrapped onto two lines
 
 
 class _Grid:
@@ -237,7 +238,8 @@ class _Grid:
 
     Logical column ``c`` (as :func:`write_checklist` numbers them) covers the narrow sheet
     columns ``first[c]..last[c]``: at least ``layout.grid`` of them, more for wide columns so the
-    printed widths stay those of the plain layout (確認事項 ≈ 22 grid columns). Every write goes to
+    printed widths stay those of the plain layout (確認事項 narrower, ≈ 15 grid columns, as the
+    ministry's forms wrap it; a R7 form is ≈ 49 grid columns wide, A–AW). Every write goes to
     the top-left cell of a bordered merged range over the span, as on the ministry's forms; margin
     columns left of the table stay one grid column each. Methods not listed pass through.
     """
@@ -250,7 +252,7 @@ class _Grid:
         first, last = {c: c for c in range(c0)}, {c: c for c in range(c0)}
         g = c0
         for i, name in enumerate(cols):
-            width = layout.col_widths.get(name, _WIDTH[_kind(name)])
+            width = layout.col_widths.get(name, GRID_ITEM_WIDTH if name == "item" else _WIDTH[_kind(name)])
             span = max(layout.grid, round(width / GRID_WIDTH))
             first[c0 + i], last[c0 + i] = g, g + span - 1
             g += span
