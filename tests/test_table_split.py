@@ -59,9 +59,10 @@ def test_each_answer_keeps_its_own_sheet_and_cell(split: tuple) -> None:
     assert (a.loc[[i for i in a.index if not i.startswith("P1-")], "completed_on"] != "").any()
 
 
-def test_consolidation_does_not_call_the_second_sheet_skipped(split: tuple) -> None:
+def test_the_second_sheet_is_not_called_skipped(split: tuple) -> None:
     _, _, res = split
-    assert "form.sheet_skipped" in set(res.problems["code"])  # the sheet-by-sheet reader's word
+    assert "table.parts_joined" in set(res.problems["code"])
+    assert "form.sheet_skipped" not in set(res.problems["code"])
     cons = consolidate(res)
     assert "form.sheet_skipped" not in set(cons.problems["code"])
     assert len(cons.tables.contract) == 1

@@ -163,6 +163,10 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
         out.submissions.append(subs)
         out.answers.extend(answers)
         out.problems.extend(problems)
+    joined = {p["detail"] for p in out.problems if p["code"] == "table.parts_joined"}
+    if joined:  # the second sheet of a contract table read with its first was not skipped
+        out.problems = [p for p in out.problems
+                        if not (p["code"] == "form.sheet_skipped" and p["sheet"] in joined)]
     return out
 
 

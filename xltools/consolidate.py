@@ -796,19 +796,6 @@ def _details(eff_all: pd.DataFrame, eff: pd.DataFrame, fac: pd.DataFrame) -> pd.
                                             "ref", "item_text")}).reset_index(drop=True)
 
 
-def _drop_joined_skips(problems: pd.DataFrame) -> pd.DataFrame:
-    """A sheet read as the second part of a contract table (``table.parts_joined``, its name in
-    ``detail``) was not skipped, whatever the sheet-by-sheet reader said of it."""
-    joined = problems[problems["code"] == "table.parts_joined"]
-    if joined.empty:
-        return problems
-    read = set(zip(joined["path"], joined["detail"], strict=True))
-    skip = (problems["code"] == "form.sheet_skipped") & pd.Series(
-        [(p, s) in read for p, s in zip(problems["path"], problems["sheet"], strict=True)],
-        index=problems.index)
-    return problems[~skip].reset_index(drop=True)
-
-
 def _problems_frame(reader: pd.DataFrame, subs: pd.DataFrame, extra: list[dict[str, Any]]) -> pd.DataFrame:
     p = reader.merge(subs[["submission_id", "facility_id"]], on="submission_id", how="left")
     p["facility_id"] = p["facility_id"].fillna("")
@@ -832,7 +819,6 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
     :func:`xltools.crosscheck.load_rules`).
     """
     subs, answers, reader_problems = _frames(result_or_frames)
-    reader_problems = _drop_joined_skips(reader_problems)
     catalogue = catalogue or load_catalogue()
     as_of_iso = parse_as_of(as_of)
     items = item_table(catalogue)
