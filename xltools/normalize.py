@@ -337,7 +337,9 @@ def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
 def _decode_cell(sheet: Any, row: int, col: int, vocab: Vocabulary) -> tuple[Decoded, str, tuple[int, int]]:
     value, (r, c) = _cell_value(sheet, row, col)
     raw = cell_text(value)
-    if isinstance(value, str) and value:
+    # struck or coloured runs can only decide a cell printing both words (decode_runs): look
+    # them up (and parse the package's rich text) only then
+    if isinstance(value, str) and _YES_WORD in value and _NO_WORD in value:
         runs = sheet.rich_runs(r, c)
         if runs:
             got = decode_runs(runs)
