@@ -315,3 +315,36 @@ def test_answer_outside_the_read_columns_is_reported_once(tmp_path: Path) -> Non
     assert len(stray) == 1, stray[["cell", "message"]]
     assert stray["cell"].iloc[0] == f"{openpyxl.utils.get_column_letter(col)}{first}"
     assert truths  # the generated sheet is a real checklist
+
+
+def test_grid_sheet_with_an_unnumbered_answer_header_has_one_round(tmp_path: Path) -> None:
+    """方眼紙: every label merged over three grid columns, the answer column headed 「回答」
+    (no 1回目). The grid columns under one merged label are one column, not rounds 1, 2, 3."""
+    m = next(x for x in load_catalogue().editions("checklist") if x.edition == "R6")
+    path = tmp_path / "grid.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("回答")
+    box = wb.add_format({"border": 1})
+    ws.set_column(0, 20, 2.6)
+
+    def put(r: int, logical: int, text: str) -> None:
+        ws.merge_range(r, logical * 3, r, logical * 3 + 2, text, box)
+
+    ws.write(0, 0, "令和6年度版 医療機関におけるサイバーセキュリティ対策チェックリスト")
+    ws.write(1, 0, "医療機関名")
+    ws.write(1, 3, "グリッド病院")
+    for n, label in enumerate(("項番", "確認事項", "対象", "回答", "備考")):
+        put(3, n, label)
+    r = 4
+    for it in m.items_for("hospital"):
+        for scope in it.scopes:
+            for n, text in enumerate((it.ref, it.text_for("hospital"),
+                                      {"all": "全般", "server": "サーバ", "terminal": "端末PC",
+                                       "network": "ネットワーク機器"}[scope], "はい", "")):
+                put(r, n, text)
+            r += 1
+    wb.close()
+    res = api.read(path)
+    assert set(res.answers["round"]) == {1}
+    assert (res.answers["answer"] == "yes").all() and len(res.answers) == r - 4
+    assert set(res.answers["cell"].str.extract(r"^([A-Z]+)")[0]) == {"J"}

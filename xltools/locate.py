@@ -340,6 +340,18 @@ def heading_scope(cells: list[tuple[int, str]], words: Words) -> str | None:
     text = "".join(t for _, t in cells)
     if len(text) > 30:
         return None
+    key = (text, id(words))
+    if key not in _HEADINGS:
+        if len(_HEADINGS) > 50_000:
+            _HEADINGS.clear()
+        _HEADINGS[key] = _heading_text_scope(text, words)
+    return _HEADINGS[key]
+
+
+_HEADINGS: dict[tuple[str, int], str | None] = {}
+
+
+def _heading_text_scope(text: str, words: Words) -> str | None:
     core = re.sub(r"^[0-9().\-【】\[\]<>■□◆◇●・]+", "", text)
     core = re.sub(r"(について|に関する項目|に関すること|関連|の管理|編)?[】\])>:]*$", "", core)
     for scope in ("all", *SCOPE_ORDER):
@@ -492,9 +504,11 @@ def locate_columns(scan: Scan, hits: list[RowHit], words: Words) -> Columns:
     header = find_header(scan, first, words)
     cols = Columns(header_rows=header)
     if header:
-        ncols = scan.sheet.ncols
         seen_answer: list[int] = []
-        for c in range(ncols):
+        # a column is a header column when some header row has its own text there; the grid
+        # columns a merged label spans carry that label's column, not columns of their own
+        own = sorted({c for r in header for c, _t in scan.row_cells(r)})
+        for c in own:
             path = _header_path(scan, header, c)
             if not path:
                 continue

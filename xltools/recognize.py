@@ -66,10 +66,12 @@ def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]]) -> floa
     """Edition markers printed above the table: ``令和6年度版`` strongly, ``令和6年度`` in the
     title cell strongly, elsewhere weakly (R5 prints ``令和6年度中`` targets)."""
     score = 0.0
+    markers = [norm(marker) for marker in m.markers]
     for _r, _c, t, _raw in area:
-        for marker in m.markers:
-            mk = norm(marker)
-            if mk.endswith("版") and mk in t or mk in t and "チェックリスト" in t:
+        for mk in markers:
+            if mk not in t:
+                continue
+            if mk.endswith("版") or "チェックリスト" in t:
                 score = max(score, 4.0)
             elif mk in t and not re.search(re.escape(mk) + r"中", t):
                 score = max(score, 1.0)
