@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import html
 import io
 import os
 import re
@@ -557,6 +558,9 @@ def _sheet_parts(book: Book) -> dict[str, str]:
     rels = book.part("xl/_rels/workbook.xml.rels")
     if wb is None or rels is None:
         return {}
+    quick = _sheet_parts_quick(wb, rels)
+    if quick is not None:
+        return quick
     targets = {}
     for rel in _parse(rels).iter(f"{{{NS_PKG_REL}}}Relationship"):
         t = rel.get("Target", "")
@@ -568,6 +572,36 @@ def _sheet_parts(book: Book) -> dict[str, str]:
         if rid in targets:
             out[s.get("name")] = targets[rid]
     return out
+
+
+_TAG_SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
+_TAG_REL = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+
+
+def _sheet_parts_quick(wb: bytes, rels: bytes) -> dict[str, str] | None:
+    """:func:`_sheet_parts` by a byte scan of the two small parts (a tenth of parsing them).
+
+    Only for the plain markup writers produce (double-quoted attributes, the id attribute
+    prefixed ``r:``); None, and the parser decides, for anything else.
+    """
+    targets = {}
+    for m in _TAG_REL.finditer(rels):
+        a = dict(_ATTR.findall(m.group(1)))
+        if b"Id" not in a or b"Target" not in a or b"'" in m.group(1):
+            return None
+        t = html.unescape(a[b"Target"].decode("utf-8", "replace"))
+        targets[a[b"Id"].decode("utf-8", "replace")] = _norm_part(
+            t.lstrip("/") if t.startswith("/") else "xl/" + t)
+    out = {}
+    for m in _TAG_SHEET.finditer(wb):
+        a = dict(_ATTR.findall(m.group(1)))
+        if b"name" not in a or b"r:id" not in a or b"'" in m.group(1):
+            return None
+        rid = a[b"r:id"].decode("utf-8", "replace")
+        if rid in targets:
+            out[html.unescape(a[b"name"].decode("utf-8", "replace"))] = targets[rid]
+    return out or None
 
 
 def _norm_part(path: str) -> str:
