@@ -593,36 +593,58 @@ FIELD_LIMIT = 60
 def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Field]:
     """Header fields by label: ``label：value`` in one cell, or the value right of / below it."""
     out: dict[str, Field] = {}
-    labels = [(name, w) for name, ws in words.fields.items() for w in ws]
-    labels.sort(key=lambda x: len(x[1]), reverse=True)
-    all_labels = {w for _, w in labels}
+    labels, all_labels = _field_labels(words)
     for (r, c), t in sorted(scan.text.items()):
         if r in skip_rows or len(t) > FIELD_LIMIT:
             continue
-        bare = re.sub(r"\(.*?\)$", "", t).rstrip(":")
-        for name, w in labels:
+        for name, w, exact in _label_matches(t, words, labels):
             if name in out:
                 continue
-            if bare == w:
+            if exact:
                 value = _value_near(scan, r, c, all_labels)
-            elif t.startswith(w + ":"):
+            else:
                 value = (scan.raw[(r, c)].split("：", 1)[-1] if "：" in scan.raw[(r, c)]
                          else scan.raw[(r, c)].split(":", 1)[-1]).strip(), r, c
-            else:
-                continue
             if value and value[0].strip():
                 out[name] = Field(value[0].strip(), value[1], value[2], w)
             break
     return out
 
 
+_FIELD_LABELS: dict[int, tuple[list[tuple[str, str]], set[str]]] = {}
+_LABEL_MATCHES: dict[tuple[str, int], tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _field_labels(words: Words) -> tuple[list[tuple[str, str]], set[str]]:
+    """(field, label) pairs, longest label first, and the set of labels (once per vocabulary)."""
+    got = _FIELD_LABELS.get(id(words))
+    if got is None:
+        labels = sorted(((name, w) for name, ws in words.fields.items() for w in ws),
+                        key=lambda x: len(x[1]), reverse=True)
+        got = _FIELD_LABELS[id(words)] = (labels, {w for _, w in labels})
+    return got
+
+
+def _label_matches(t: str, words: Words, labels: list[tuple[str, str]]
+                   ) -> tuple[tuple[str, str, bool], ...]:
+    """The labels a cell's text is, in label order: (field, label, the whole cell is the label)
+    or (…, False) for 「label：value」. Memoised: most cells of a batch repeat."""
+    key = (t, id(words))
+    got = _LABEL_MATCHES.get(key)
+    if got is None:
+        bare = re.sub(r"\(.*?\)$", "", t).rstrip(":")
+        got = tuple((name, w, bare == w) for name, w in labels
+                    if bare == w or t.startswith(w + ":"))
+        if len(_LABEL_MATCHES) > 100_000:
+            _LABEL_MATCHES.clear()
+        _LABEL_MATCHES[key] = got
+    return got
+
+
 def _value_near(scan: Scan, r: int, c: int, labels: set[str]) -> tuple[str, int, int] | None:
     sheet = scan.sheet
     # right: skip the rest of the label's own merge
-    c0 = c
-    for r0, mc0, r1, mc1 in sheet.merged:
-        if r0 <= r <= r1 and mc0 <= c <= mc1:
-            c0 = mc1
+    c0 = sheet.merged_span(r, c)[2]
     for cc in range(c0 + 1, min(c0 + 6, sheet.ncols)):
         t = scan.text.get((r, cc))
         if t:

@@ -104,26 +104,31 @@ class Sheet:
 
     def merged_origin(self, row: int, col: int) -> Cell:
         """The top-left cell of the merge holding (row, col), or the cell itself."""
+        return self.merged_span(row, col)[:2]
+
+    def merged_span(self, row: int, col: int) -> tuple[int, int, int]:
+        """(origin row, origin column, last column) of the merge holding (row, col), or the
+        cell itself as a one-cell span."""
         if self._origins is None:
             self._origins = _merge_rows(self.merged)
         if not self._origins:
             if len(self.merged) and self._origins is _HUGE:
                 for r0, c0, r1, c1 in self.merged:
                     if r0 <= row <= r1 and c0 <= col <= c1:
-                        return (r0, c0)
-            return (row, col)
+                        return (r0, c0, c1)
+            return (row, col, col)
         got = self._origins.get(row)
         if got is None:
-            return (row, col)
+            return (row, col, col)
         starts, spans = got
         if starts is None:  # overlapping merges in this row: the first listed wins
-            return next(((r0, c0) for c0, c1, r0 in spans if c0 <= col <= c1), (row, col))
+            return next(((r0, c0, c1) for c0, c1, r0 in spans if c0 <= col <= c1), (row, col, col))
         i = bisect.bisect_right(starts, col) - 1
         if i >= 0:
             c0, c1, r0 = spans[i]
             if c1 >= col:
-                return (r0, c0)
-        return (row, col)
+                return (r0, c0, c1)
+        return (row, col, col)
 
     def rich_runs(self, row: int, col: int) -> list[Run] | None:
         """Rich-text runs of a cell when they differ in strike or colour, else None."""
@@ -680,17 +685,32 @@ def _interesting(runs: list[Run]) -> bool:
     return len({(r.strike, r.color, r.bold, r.underline) for r in runs if r.text.strip()}) > 1
 
 
+# Runs only ever decide a cell that prints both answer words (one struck, one kept), so only
+# shared strings holding both are looked at; the rest of the package's rich text is not parsed.
+RUN_WORDS = ("はい".encode(), "いいえ".encode())
+_SI = re.compile(rb"<si\b[^>]*?(?:/>|>(.*?)</si>)", re.S)
+
+
 def _shared_runs(book: Book) -> dict[int, list[Run]]:
     if book._shared_runs is None:
         book._shared_runs = {}
         data = book.part("xl/sharedStrings.xml")
-        if data and (b"<r>" in data or b"<r " in data):
-            root = _parse(data)
-            for n, si in enumerate(root.iterfind(f"{{{NS_MAIN}}}si")):
-                if si.find(f"{{{NS_MAIN}}}r") is not None:
-                    runs = _runs_of(si)
-                    if _interesting(runs):
-                        book._shared_runs[n] = runs
+        if data and (b"<r>" in data or b"<r " in data) and all(w in data for w in RUN_WORDS):
+            if b"<si" in data:
+                for n, m in enumerate(_SI.finditer(data)):
+                    body = m.group(1) or b""
+                    if (b"<r>" in body or b"<r " in body) and all(w in body for w in RUN_WORDS):
+                        si = _parse(_with_ns(b"<si>" + body + b"</si>"))[0]
+                        runs = _runs_of(si)
+                        if _interesting(runs):
+                            book._shared_runs[n] = runs
+            else:  # prefixed markup (<x:si>): the parser copes
+                root = _parse(data)
+                for n, si in enumerate(root.iterfind(f"{{{NS_MAIN}}}si")):
+                    if si.find(f"{{{NS_MAIN}}}r") is not None:
+                        runs = _runs_of(si)
+                        if _interesting(runs):
+                            book._shared_runs[n] = runs
     return book._shared_runs
 
 
@@ -775,6 +795,10 @@ def _read_validations(sheet: Sheet) -> list[Validation]:
         return []
     out: list[Validation] = []
     for block in _X14_DV.findall(data):
+        quick = _plain_validations(block)
+        if quick is not None:
+            out += quick
+            continue
         try:
             root = _parse(_with_ns(block))
         except etree.XMLSyntaxError:
@@ -797,6 +821,30 @@ def _read_validations(sheet: Sheet) -> list[Validation]:
                     continue
             out.append(Validation(dv.get("type", ""), cells, formula))
     return out
+
+
+_DV_PLAIN = re.compile(rb"<dataValidation\s([^>]*?)(?:/>|>(.*?)</dataValidation>)", re.S)
+_FORMULA1 = re.compile(rb"<formula1>(.*?)</formula1>", re.S)
+
+
+def _plain_validations(block: bytes) -> list[Validation] | None:
+    """A classic, unprefixed ``<dataValidations>`` block read by a byte scan (what Excel,
+    LibreOffice and the common writers produce); None for anything else (the parser reads it)."""
+    if b"x14:" in block or b"xm:" in block or b"<![CDATA[" in block or b"'" in block:
+        return None
+    out = []
+    for m in _DV_PLAIN.finditer(block):
+        a = dict(_ATTR.findall(m.group(1)))
+        f = _FORMULA1.search(m.group(2) or b"")
+        cells = []
+        for rng in a.get(b"sqref", b"").decode("ascii", "replace").split():
+            try:
+                cells.append(parse_range(rng))
+            except ValueError:
+                continue
+        formula = html.unescape(f.group(1).decode("utf-8", "replace")) if f else ""
+        out.append(Validation(a.get(b"type", b"").decode("ascii", "replace"), cells, formula))
+    return out if out or b"<dataValidation " not in block else None
 
 
 def _with_ns(block: bytes) -> bytes:
