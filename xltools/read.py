@@ -283,7 +283,7 @@ class _Package:
     error: str | None = None
     zf: zipfile.ZipFile | None = None
     cut: dict[str, bytes] = field(default_factory=dict)  # worksheet parts with far cells cut
-    whole: dict[str, bytes] = field(default_factory=dict)  # worksheet parts as read (reused)
+    whole: dict[str, bytes] = field(default_factory=dict)  # parts inflated whole (reused)
 
 
 _WS_TARGET = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?Type="[^"]*/worksheet"[^>]*?'
@@ -291,13 +291,15 @@ _WS_TARGET = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?Type="[^"]*/worksheet"[
                         rb'[^>]*?Type="[^"]*/worksheet"')
 
 
-def _worksheet_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+def _worksheet_parts(zf: zipfile.ZipFile, names: set[str], data: bytes,
+                     keep: dict[str, bytes]) -> set[str]:
     """Worksheet part names: the usual folder, and wherever workbook.xml.rels points."""
     out = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
     if "xl/_rels/workbook.xml.rels" in names:
         info = zf.getinfo("xl/_rels/workbook.xml.rels")
         if info.file_size < 1024 * 1024:
-            for m in _WS_TARGET.finditer(zf.read(info)):
+            rels = keep[info.filename] = _member(zf, data, info)
+            for m in _WS_TARGET.finditer(rels):
                 t = (m.group(1) or m.group(2)).decode("utf-8", "replace")
                 out.add(_norm_part(t.lstrip("/") if t.startswith("/") else "xl/" + t))
     return out
@@ -326,6 +328,15 @@ def _head(data: bytes, info: zipfile.ZipInfo, size: int = 4096) -> bytes | None:
         return None
 
 
+def _member(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A whole member, inflated straight from the package bytes (zipfile's own reader for
+    anything unusual; it raises on a damaged member, which the caller reports)."""
+    got = _head(data, info, info.file_size)
+    if got is None or len(got) != info.file_size:
+        return zf.read(info)
+    return got
+
+
 def _zip_guard(data: bytes) -> str | None:
     """Reject zip bombs and entity tricks before calamine expands anything."""
     return _check_package(data).error
@@ -349,21 +360,23 @@ def _check_package(data: bytes) -> _Package:
         return _Package(f"too_large:展開後 {total // (1024 * 1024)} MB")
     out = _Package(zf=zf)
     try:
-        sheets = _worksheet_parts(zf, {i.filename for i in infos})
+        sheets = _worksheet_parts(zf, {i.filename for i in infos}, data, out.whole)
         for info in infos:
             if info.filename not in sheets and not info.filename.endswith((".xml", ".rels",
                                                                            ".vml")):
                 continue
             if info.filename in sheets:  # read whole once: the prolog and the far-cell test
-                xml = out.whole[info.filename] = zf.read(info)
+                xml = out.whole[info.filename] = _member(zf, data, info)
                 unsafe = _unsafe_prolog(io.BytesIO(xml))
                 if not unsafe and _has_far_ref(xml):
                     out.cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
             else:
                 head = _head(data, info)
                 verdict = _prolog_verdict(head) if head is not None else None
-                if verdict is None and head is not None and len(head) >= info.file_size:
-                    verdict = False  # the whole member, and no declaration in it
+                if head is not None and len(head) >= info.file_size:
+                    out.whole.setdefault(info.filename, head)  # small: kept for Book.part
+                    if verdict is None:
+                        verdict = False  # the whole member, and no declaration in it
                 if verdict is None:
                     with zf.open(info) as fh:
                         verdict = _unsafe_prolog(fh)
