@@ -48,10 +48,9 @@ def _numbering(scan: Scan, hits: list[RowHit], ref_col: int | None) -> str:
         texts = [h.raw_text[:8], h.ref_text]
         if ref_col is not None:
             texts.append(scan.raw.get((h.row, ref_col), ""))
-        for c in range(0, h.col):
-            texts.append(scan.raw.get((h.row, c), ""))
+        texts += [scan.raw[(h.row, c)] for c, _t in scan.row_cells(h.row) if c < h.col]
         joined = " ".join(texts)
-        if any(ch in _CIRCLED for ch in joined):
+        if not _CIRCLED.isdisjoint(joined):
             circled += 1
         elif _PAREN_REF.search(joined):
             paren += 1
