@@ -160,8 +160,8 @@ def _answer_tokens_by_row(sheet: Sheet, rows: set[int]) -> dict[int, list[tuple[
     out: dict[int, list[tuple[int, int, str]]] = {}
     for r in rows:
         row = sheet.rows[r] if r < len(sheet.rows) else []
-        for c, v in enumerate(row):
-            if v and isinstance(v, str) and norm(v) in _ANSWER_TOKENS:
+        for c, v in enumerate(row):  # tokens are short: long item text never is one
+            if v and isinstance(v, str) and len(v) <= 8 and norm(v) in _ANSWER_TOKENS:
                 out.setdefault(r, []).append((r, c, v))
     for r0, c0, r1, _c1 in sheet.merged:
         if r1 > r0 and (v := token(r0, c0)) is not None:

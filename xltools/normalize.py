@@ -398,9 +398,11 @@ def read_slots(located: Any, vocab: Vocabulary) -> list[Slot]:
     fy = located.mapping.fiscal_year
     items = {it.id: it for it in located.mapping.items}
     slots: list[Slot] = []
+    rounds = cols.rounds  # a computed property: once, not per row
+    first_round = min(rounds, default=0)
     for hit in located.rows:
         item = items[hit.item_id]
-        for rnd in cols.rounds:
+        for rnd in rounds:
             if rnd in cols.answer:
                 decoded, raw, (r, c) = _decode_cell(sheet, hit.row, cols.answer[rnd], vocab)
                 cell = _addr(r, c)
@@ -412,12 +414,13 @@ def read_slots(located: Any, vocab: Vocabulary) -> list[Slot]:
                 roles = tuple(("yes", "no")[: len(answer_cells)])
             slot = Slot(hit.item_id, hit.scope, rnd, hit.row, decoded, raw, cell,
                         DateRead(None, True), answer_cells=answer_cells, roles=roles)
-            _read_dates(slot, sheet, cols, rnd, fy, item.target_fiscal_year or fy)
+            _read_dates(slot, sheet, cols, rnd, fy, item.target_fiscal_year or fy, first_round)
             slots.append(slot)
     return slots
 
 
-def _read_dates(slot: Slot, sheet: Any, cols: Any, rnd: int, fy: int, target_fy: int) -> None:
+def _read_dates(slot: Slot, sheet: Any, cols: Any, rnd: int, fy: int, target_fy: int,
+                first_round: int) -> None:
     date_col = cols.date.get(rnd)
     if date_col is not None:
         value, (r, c) = _cell_value(sheet, slot.row, date_col)
@@ -430,7 +433,7 @@ def _read_dates(slot: Slot, sheet: Any, cols: Any, rnd: int, fy: int, target_fy:
             if slot.checked.value is not None or not slot.checked.ok:
                 slot.raw_date, slot.date_cell = date_text, slot.cell
     target_col = cols.target_for(rnd)
-    if target_col is not None and (rnd in cols.target or rnd == min(cols.rounds)
+    if target_col is not None and (rnd in cols.target or rnd == first_round
                                    or slot.decoded.answer != BLANK):
         value, (r, c) = _cell_value(sheet, slot.row, target_col)
         slot.target = parse_date(value, target_fy)

@@ -65,7 +65,11 @@ def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]]) -> floa
     """Edition markers printed above the table: ``令和6年度版`` strongly, ``令和6年度`` in the
     title cell strongly, elsewhere weakly (R5 prints ``令和6年度中`` targets)."""
     score = 0.0
-    markers = [norm(marker) for marker in m.markers]
+    joined = "\n".join(t for _r, _c, t, _raw in area)
+    markers = [mk for mk in (norm(marker) for marker in m.markers) if mk in joined]
+    era = (f"{m.fiscal_year}年度版", f"fy{m.fiscal_year}")
+    if not markers and era[0] not in joined and era[1] not in joined:
+        return score
     for _r, _c, t, _raw in area:
         for mk in markers:
             if mk not in t:
@@ -74,8 +78,7 @@ def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]]) -> floa
                 score = max(score, 4.0)
             elif mk in t and not re.search(re.escape(mk) + r"中", t):
                 score = max(score, 1.0)
-        era_year = m.fiscal_year
-        if f"{era_year}年度版" in t or f"fy{era_year}" in t:
+        if era[0] in t or era[1] in t:
             score = max(score, 4.0)
     return score
 
