@@ -98,12 +98,24 @@ def _may_hold(form: str, whole: str, scan: Scan) -> bool:
         return ("初回確認" in whole or "完了" in whole) and any(
             t.startswith(("初回確認", "完了")) or "完了日" in t for t in scan.text.values())
     if form == "bcp":
+        titles, sections = _bcp_gate_words()
+        return any(w in whole for w in titles) or sum(w in whole for w in sections) >= 2
+    return True
+
+
+_BCP_GATE: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+
+def _bcp_gate_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The BCP table's title words and 大項目 names, normalised, read once per process (the
+    catalogue's own loader checks the file's time stamp on every call)."""
+    if not _BCP_GATE:
         from .table_catalogue import load_table_catalogue
 
         cat = load_table_catalogue("bcp")
-        return cat.title_found(whole) or \
-            sum(norm(h.name) in whole for h in cat.sections.values()) >= 2
-    return True
+        titles = tuple(norm(w) for w in (cat.title, *cat.title_words) if w)
+        _BCP_GATE.append((titles, tuple(norm(h.name) for h in cat.sections.values())))
+    return _BCP_GATE[0]
 
 
 def read_file(path: str | os.PathLike[str], catalogue: Catalogue | None = None,

@@ -11,8 +11,10 @@ wherever they stand.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, count
 
 from rapidfuzz import fuzz, process
 
@@ -261,11 +263,14 @@ class Scan:
     def of(cls, sheet: Sheet) -> Scan:
         text, raw = {}, {}
         for r, row in enumerate(sheet.rows):
-            if not any(row) and 0 not in row:  # most rows of a 方眼紙 sheet: nothing at all
+            if 0 in row:  # a 0 / 0.0 / FALSE is written content although falsy
+                filled: Iterable[int] = [c for c, v in enumerate(row) if v != "" and v is not None]
+            elif not any(row):  # many rows of a 方眼紙 sheet: nothing at all
                 continue
-            for c, v in enumerate(row):
-                if v == "" or v is None:
-                    continue
+            else:  # the truthy cells' columns, picked in C (most cells of a grid row are empty)
+                filled = compress(count(), row)
+            for c in filled:
+                v = row[c]
                 s = v if type(v) is str else cell_text(v)
                 n = norm(s)
                 if n:

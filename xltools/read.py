@@ -82,7 +82,7 @@ class Sheet:
     _ncols: int | None = field(default=None, repr=False)
     _list_cells: set[Cell] | None = field(default=None, repr=False)
     _list_big: bool = field(default=False, repr=False)
-    _origins: dict[int, tuple[list[int] | None, list[tuple[int, int, int]]]] | None = field(
+    _origins: dict[int, tuple[bool, list[tuple[int, int, int]]]] | None = field(
         default=None, repr=False)
 
     def value(self, row: int, col: int) -> Any:
@@ -120,10 +120,10 @@ class Sheet:
         got = self._origins.get(row)
         if got is None:
             return (row, col, col)
-        starts, spans = got
-        if starts is None:  # overlapping merges in this row: the first listed wins
+        ordered, spans = got
+        if not ordered:  # overlapping merges in this row: the first listed wins
             return next(((r0, c0, c1) for c0, c1, r0 in spans if c0 <= col <= c1), (row, col, col))
-        i = bisect.bisect_right(starts, col) - 1
+        i = bisect.bisect_right(spans, (col, *_AFTER)) - 1
         if i >= 0:
             c0, c1, r0 = spans[i]
             if c1 >= col:
@@ -157,27 +157,41 @@ class Sheet:
 _HUGE: dict = {}  # marker: too many merged rows to index, scan the list instead
 
 
+_AFTER = (1 << 30,)  # sorts after every (col, ...) tuple of the same first column
+
+
 def _merge_rows(merged: list[tuple[int, int, int, int]], limit: int = 200_000
-                ) -> dict[int, tuple[list[int] | None, list[tuple[int, int, int]]]]:
-    """Row -> (start columns, (first col, last col, origin row)) of the merges crossing it.
+                ) -> dict[int, tuple[bool, list[tuple[int, int, int]]]]:
+    """Row -> (sorted, [(first col, last col, origin row)]) of the merges crossing it.
 
     One entry per merged row, not per merged cell: a 方眼紙 sheet merges nearly every cell
     over two or three grid columns, and indexing each cell cost more than reading the sheet.
-    Overlapping merges (a damaged file) keep the first listed, as the cell scan did.
+    Merges are visited sorted by position, so a row's list comes out in column order unless
+    a merge from a row above crosses it (then it is sorted). Overlapping merges (a damaged
+    file) keep the first listed, as the cell scan did: such a row is kept unsorted, in the
+    file's order, and scanned.
     """
     if sum(r1 - r0 + 1 for r0, _c0, r1, _c1 in merged) > limit:
         return _HUGE
     rows: dict[int, list[tuple[int, int, int]]] = {}
-    for r0, c0, r1, c1 in merged:
+    unsorted: set[int] = set()
+    for r0, c0, r1, c1 in sorted(merged):
         for r in range(r0, r1 + 1):
-            rows.setdefault(r, []).append((c0, c1, r0))
-    out: dict[int, tuple[list[int] | None, list[tuple[int, int, int]]]] = {}
-    for r, spans in rows.items():
-        ordered = sorted(spans)
-        if any(ordered[i][0] <= ordered[i - 1][1] for i in range(1, len(ordered))):
-            out[r] = (None, spans)  # overlapping merges (a damaged file): scan in listed order
+            spans = rows.get(r)
+            if spans is None:
+                rows[r] = [(c0, c1, r0)]
+                continue
+            if c0 <= spans[-1][1]:  # left of, or overlapping, the previous merge in this row
+                unsorted.add(r)
+            spans.append((c0, c1, r0))
+    out = {r: (True, spans) for r, spans in rows.items()}
+    for r in unsorted:
+        spans = sorted(rows[r])
+        if any(spans[i][0] <= spans[i - 1][1] for i in range(1, len(spans))):
+            listed = [(c0, c1, r0) for r0, c0, r1, c1 in merged if r0 <= r <= r1]
+            out[r] = (False, listed)
         else:
-            out[r] = ([c0 for c0, _, _ in ordered], ordered)
+            out[r] = (True, spans)
     return out
 
 
