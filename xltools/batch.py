@@ -282,7 +282,7 @@ class _Pool:
         # with threads can deadlock), with xltools preloaded so each start is cheap
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["xltools.api", "xltools.batch"])
+            ctx.set_forkserver_preload(["xltools.api", "xltools.batch", "xltools._warm"])
         return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
                                    initargs=(self.mappings, self.passwords,
                                              os.environ.get(CRASH_ENV), self.time_limit))
