@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from .api import FileRows, Result, read_file, to_result
 from .mappings import Catalogue, load_catalogue
 from .progress import ProgressCallback, Tick
 from .read import EXCEL_SUFFIXES
+from .schema import TABLES, frame_from_columns
 from .store import Store, opened, reader_version
 from .text import norm
 
@@ -92,6 +94,7 @@ class _Entry:
     why: str = ""  # why an unreadable file could not be read
     code: str = "read.vanished"
     rows: FileRows | None = None
+    answers: list[list[Any]] | None = None  # the file's answer rows, one list per column
 
     @property
     def modified(self) -> str:
@@ -462,10 +465,16 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     jobs = max(1, jobs or os.cpu_count() or 1)
     done = 0
+    answered: dict[str, str] = {}  # submission -> newest checked_on (for newest-wins)
 
     def finish(e: _Entry, rows: FileRows, outcome: str) -> None:
         nonlocal done
         e.rows, e.outcome = rows, e.outcome or outcome
+        for a in rows.answers:  # what newest-wins needs of the answers, before they go
+            d = a.get("checked_on") or ""
+            if d and d > answered.get(a["submission_id"], ""):
+                answered[a["submission_id"]] = d
+        e.answers, rows.answers = _by_column(rows.answers), []  # dicts cost 10x the memory
         done += 1
         if progress is not None:
             progress(Tick(done, total, e.path, e.outcome))
@@ -509,7 +518,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
                 _parsed(entries[key], rows, db, version, reader, finish)
         finally:
             runner.close()
-        result = _assemble(entries)
+        result = _assemble(entries, answered)
         result.stats["seconds"] = round(time.perf_counter() - t0, 3)
         if db is not None and run_id is not None:
             db.end_run(run_id, result.stats)
@@ -609,10 +618,22 @@ def _duplicate(e: _Entry, first: _Entry) -> FileRows:
 # assembling, newest wins
 
 
-def _assemble(entries: list[_Entry]) -> BatchResult:
+_ANSWER_COLUMNS = tuple(c.name for c in TABLES["answers"])
+
+
+def _by_column(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[r.get(name) for r in rows] for name in _ANSWER_COLUMNS]
+
+
+def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
     parts = [e.rows for e in entries if e.rows is not None]
-    superseded(parts)
-    base = to_result(parts)
+    superseded(parts, answered)
+    base = to_result(parts)  # submissions and problems; answers were kept by column
+    held = [e.answers for e in entries if e.answers]
+    answers = frame_from_columns("answers", {
+        name: list(chain.from_iterable(cols[i] for cols in held))
+        for i, name in enumerate(_ANSWER_COLUMNS)})
+    base = Result(base.submissions, answers, base.problems)
     files = pd.DataFrame([{
         "path": e.path, "sha256": e.sha256 or (e.rows.sha256 if e.rows else ""),
         "size": e.size, "modified": e.modified, "outcome": e.outcome,
@@ -637,19 +658,21 @@ def _identity(sub: dict[str, Any]) -> tuple[str, ...] | None:
             norm(str(sub.get("system_name") or "")))
 
 
-def superseded(parts: list[FileRows]) -> int:
+def superseded(parts: list[FileRows], answered: dict[str, str] | None = None) -> int:
     """Mark older submissions of the same facility and form; returns how many were marked.
 
     Newest is decided by the latest answered date written in the form (the newest
-    ``checked_on``), then the file's modification time, then the path (so the choice is
-    stable). The older ones stay in every table and get an ``info`` ``batch.superseded`` row.
+    ``checked_on``; ``answered`` maps submission id to it when the answer rows are no longer
+    at hand), then the file's modification time, then the path (so the choice is stable). The
+    older ones stay in every table and get an ``info`` ``batch.superseded`` row.
     """
-    answered: dict[str, str] = {}
-    for part in parts:
-        for a in part.answers:
-            d = a.get("checked_on") or ""
-            if d and d > answered.get(a["submission_id"], ""):
-                answered[a["submission_id"]] = d
+    if answered is None:
+        answered = {}
+        for part in parts:
+            for a in part.answers:
+                d = a.get("checked_on") or ""
+                if d and d > answered.get(a["submission_id"], ""):
+                    answered[a["submission_id"]] = d
     groups: dict[tuple[str, ...], list[tuple[FileRows, dict[str, Any]]]] = {}
     for part in parts:
         for sub in part.submissions:

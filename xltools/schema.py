@@ -96,5 +96,20 @@ def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
+def frame_from_columns(table: str, columns: dict[str, list[Any]]) -> pd.DataFrame:
+    """Build a frame of the declared columns and dtypes from one list per column (missing
+    columns empty). Ten times lighter than row dicts for the hundreds of thousands of answer
+    rows of a big batch, and quicker to turn into a frame."""
+    cols = TABLES[table]
+    n = max((len(v) for v in columns.values()), default=0)
+    df = pd.DataFrame({c.name: columns.get(c.name, [None] * n) for c in cols})
+    for c in cols:
+        if c.dtype == "string":
+            df[c.name] = df[c.name].astype("string").fillna("")
+        else:
+            df[c.name] = df[c.name].astype(c.dtype)
+    return df
+
+
 def ja_headers(table: str) -> dict[str, str]:
     return {c.name: c.ja for c in TABLES[table]}
