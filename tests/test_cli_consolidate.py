@@ -1,4 +1,4 @@
-"""``xltools consolidate`` through CliRunner (the reader is replaced by the fixture frames)."""
+"""``xltools consolidate`` through CliRunner (the batch reader is replaced by the fixture frames)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-import xltools.api
+import xltools.batch
 from xltools.cli_consolidate import consolidate_command
 from xltools.report import SHEETS
 
@@ -18,11 +18,11 @@ from xltools.report import SHEETS
 def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     seen: dict[str, object] = {}
 
-    def fake_read_many(paths: list[str], **kwargs: object) -> dict:
+    def fake_run(paths: list[str], **kwargs: object) -> dict:
         seen.update(paths=paths, **kwargs)
         return fx.frames()
 
-    monkeypatch.setattr(xltools.api, "read_many", fake_read_many)
+    monkeypatch.setattr(xltools.batch, "run", fake_run)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.xlsx").write_bytes(b"")
     (tmp_path / "roster.csv").write_text(
@@ -91,8 +91,26 @@ def test_bad_rules_file_cannot_run(files: Path) -> None:
 
 def test_unwritable_output_cannot_run(files: Path) -> None:
     r = _run(str(files / "in"), "--out", str(files / "no" / "such" / "dir" / "o.xlsx"))
-    assert r.exit_code == 3 and r.output.startswith("Error: cannot write")
+    assert r.exit_code == 3 and r.output.splitlines()[-1].startswith("Error: cannot write")
 
 
 def test_missing_out_is_a_usage_error(files: Path) -> None:
     assert _run(str(files / "in")).exit_code == 2
+
+
+def test_real_folder_goes_through_the_batch_runner(tmp_path: Path) -> None:
+    """Not faked: the store lands beside the workbook and a second run reads nothing again;
+    piped output has the run summary but no per-file lines."""
+    import shutil
+
+    samples = Path(__file__).resolve().parents[1] / "workbooks" / "samples"
+    (tmp_path / "in").mkdir()
+    for name in ("01_R6_さくら総合病院_記入.xlsx", "02_R6_さくら総合病院_電子カルテ事業者.xlsx"):
+        shutil.copy(samples / name, tmp_path / "in" / name)
+    out = tmp_path / "集計.xlsx"
+    first = _run(str(tmp_path / "in"), "--out", str(out), "--jobs", "1")
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "xltools-store.sqlite").exists()
+    assert "新規 2・前回の結果 0" in first.output and "読み取り:" not in first.output
+    again = _run(str(tmp_path / "in"), "--out", str(out), "--jobs", "1")
+    assert again.exit_code == 0 and "新規 0・前回の結果 2" in again.output

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from .cli_batch import batch_options
 
 if TYPE_CHECKING:
     from .consolidate import Consolidation
@@ -43,10 +45,10 @@ class _Abort(click.ClickException):
               help="Folder of extra or corrected mappings (and rules/crosscheck.yaml).")
 @click.option("--fail-on", "fail_on", type=click.Choice(FAIL_ON), default="never", show_default=True,
               help="Exit 1 when a problem or mismatch is at least this severe.")
-@click.option("--quiet", is_flag=True, help="No progress or summary on stderr.")
+@batch_options
 def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None, as_of: str | None,
                         group_by: str | None, feedback: Path | None, mappings: str | None,
-                        fail_on: str, quiet: bool) -> None:
+                        fail_on: str, **batch: Any) -> None:
     """Cross-check facilities against their vendors and write one consolidated workbook.
 
     INPUT: returned forms (xlsx/xlsm/xls/ods files or folders of them).
@@ -59,13 +61,15 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
     """
     from xlsxwriter.exceptions import FileCreateError
 
-    from . import api
+    from .cli import read_inputs
     from .consolidate import ConsolidateError, consolidate, group_column, parse_as_of
     from .crosscheck import load_rules
     from .mappings import MappingError, load_catalogue
     from .problems import SEVERITY_RANK
     from .report import write_feedback, write_workbook
     from .roster import RosterError, load_roster
+
+    quiet = bool(batch.get("quiet"))
 
     def say(message: str) -> None:
         if not quiet:
@@ -82,8 +86,12 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
         group_column(roster_df, group_by)
     except (RosterError, ConsolidateError) as exc:
         raise _Abort(str(exc), 2) from exc
-    result = api.read_many([str(p) for p in inputs], mappings=mappings,
-                           progress=None if quiet else (lambda f: say(f"読み取り: {f}")))
+    # the batch runner: parallel, the store beside the workbook, passwords, a progress bar on
+    # a terminal (nothing when piped), the run's one-line summary
+    result = read_inputs(tuple(str(p) for p in inputs), mappings, **batch)
+    reporter = batch.get("progress")
+    if reporter is not None and hasattr(reporter, "close"):
+        reporter.close(result)
     try:
         cons = consolidate(result, roster=roster_df, as_of=as_of, group_by=group_by,
                            catalogue=catalogue, rules=rules)
