@@ -294,23 +294,37 @@ def _sheet_child(root: etree._Element, name: str) -> etree._Element | None:
 
 def _ensure_drawing(pkg: _Package, sheet_part: str) -> tuple[str, etree._Element]:
     """The sheet's DrawingML part (created and linked when missing) and its parsed root."""
-    sheet = pkg.xml(sheet_part)
-    el = _sheet_child(sheet, "drawing")
-    if el is not None:
-        target = pkg.rel_target(sheet_part, _rid(el) or "")
-        if target and target in pkg.parts:
-            return target, pkg.xml(target)
+    found = _linked_part(pkg, sheet_part, "drawing")
+    if found is not None:
+        return found
     name = pkg.free_name("xl/drawings/drawing", ".xml")
     root = etree.Element(f"{{{XDR}}}wsDr", nsmap={"xdr": XDR, "a": A})
     pkg.put_xml(name, root)
-    pkg.content_type(name, CT_DRAWING)
-    rid = pkg.add_rel(sheet_part, RT_DRAWING, name)
-    new = etree.Element(f"{{{MAIN}}}drawing")
-    new.set(f"{{{REL_NS}}}id", rid)
-    sheet = _with_ns(sheet, {"r": REL_NS})
-    _insert_sheet_child(sheet, new, "drawing")
-    pkg.put_xml(sheet_part, sheet)
+    _link_part(pkg, sheet_part, name, "drawing", CT_DRAWING, RT_DRAWING)
     return name, root
+
+
+def _linked_part(pkg: _Package, sheet_part: str, child: str, lax: bool = False
+                 ) -> tuple[str, etree._Element] | None:
+    """The part the sheet's ``<drawing>`` / ``<legacyDrawing>`` element points at, parsed."""
+    el = _sheet_child(pkg.xml(sheet_part), child)
+    if el is not None:
+        target = pkg.rel_target(sheet_part, _rid(el) or "")
+        if target and target in pkg.parts:
+            return target, pkg.xml(target, lax=lax)
+    return None
+
+
+def _link_part(pkg: _Package, sheet_part: str, name: str, child: str, ctype: str,
+               rtype: str) -> None:
+    """Register a new part and point the sheet's ``child`` element at it."""
+    pkg.content_type(name, ctype)
+    rid = pkg.add_rel(sheet_part, rtype, name)
+    new = etree.Element(f"{{{MAIN}}}{child}")
+    new.set(f"{{{REL_NS}}}id", rid)
+    sheet = _with_ns(pkg.xml(sheet_part), {"r": REL_NS})
+    _insert_sheet_child(sheet, new, child)
+    pkg.put_xml(sheet_part, sheet)
 
 
 def _with_ns(root: etree._Element, extra: dict[str, str]) -> etree._Element:
@@ -330,12 +344,9 @@ def _with_ns(root: etree._Element, extra: dict[str, str]) -> etree._Element:
 
 def _ensure_vml(pkg: _Package, sheet_part: str) -> tuple[str, etree._Element]:
     """The sheet's legacy VML part (created and linked when missing) and its parsed root."""
-    sheet = pkg.xml(sheet_part)
-    el = _sheet_child(sheet, "legacyDrawing")
-    if el is not None:
-        target = pkg.rel_target(sheet_part, _rid(el) or "")
-        if target and target in pkg.parts:
-            return target, pkg.xml(target, lax=True)
+    found = _linked_part(pkg, sheet_part, "legacyDrawing", lax=True)
+    if found is not None:
+        return found
     block = 1 + max((int(m) for n, data in pkg.parts.items() if n.endswith(".vml")
                      for m in re.findall(rb'data="(\d+)', data)), default=0)
     name = pkg.free_name("xl/drawings/vmlDrawing", ".vml")
@@ -345,13 +356,7 @@ def _ensure_vml(pkg: _Package, sheet_part: str) -> tuple[str, etree._Element]:
     idmap = etree.SubElement(layout, f"{{{NS_O}}}idmap", data=str(block))
     idmap.set(f"{{{V}}}ext", "edit")
     pkg.parts[name] = etree.tostring(root)
-    pkg.content_type(name, CT_VML)
-    rid = pkg.add_rel(sheet_part, RT_VML, name)
-    new = etree.Element(f"{{{MAIN}}}legacyDrawing")
-    new.set(f"{{{REL_NS}}}id", rid)
-    sheet = _with_ns(sheet, {"r": REL_NS})
-    _insert_sheet_child(sheet, new, "legacyDrawing")
-    pkg.put_xml(sheet_part, sheet)
+    _link_part(pkg, sheet_part, name, "legacyDrawing", CT_VML, RT_VML)
     return name, root
 
 

@@ -51,8 +51,25 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
+class _Centre:
+    """The centre of anything with ``x0, x1, y0, y1`` in points."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
 @dataclass(frozen=True)
-class Mark:
+class Mark(_Centre):
     """One drawn object that may carry an answer, in sheet points."""
 
     kind: str  # "shape" | "textbox" | "checkbox"
@@ -67,14 +84,6 @@ class Mark:
     text: str  # text-box text / check-box label
     name: str  # shape name or id, for messages
     mixed: bool = False  # check box in the grey "Mixed" state (deviation: extra field)
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
 
 
 @dataclass(frozen=True)
@@ -98,21 +107,13 @@ class MarkReading:
 
 
 @dataclass(frozen=True)
-class Box:
+class Box(_Centre):
     """An axis-aligned rectangle in sheet points."""
 
     x0: float
     y0: float
     x1: float
     y1: float
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
 
     @property
     def w(self) -> float:
