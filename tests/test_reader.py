@@ -348,3 +348,28 @@ def test_grid_sheet_with_an_unnumbered_answer_header_has_one_round(tmp_path: Pat
     assert set(res.answers["round"]) == {1}
     assert (res.answers["answer"] == "yes").all() and len(res.answers) == r - 4
     assert set(res.answers["cell"].str.extract(r"^([A-Z]+)")[0]) == {"J"}
+
+
+def test_a_blank_looking_sheet_with_a_stray_answer_is_kept(tmp_path: Path) -> None:
+    """The counterpart sheet is blank except for a ○ typed beside the table: something the
+    reader did not understand is there, so it stays a submission with its problem."""
+    from dataclasses import replace
+
+    import openpyxl
+
+    spec = replace(Spec(edition="R7", variant="hospital", facility_name="さくら総合病院", seed=3),
+                   extra_sheets=("counterpart",), sheet_name="医療機関確認用")
+    path = tmp_path / "returned.xlsx"
+    synth.write_workbook(path, [spec])
+    blank = api.read(path).problems
+    other = blank[blank["code"] == "form.blank_sheet"]["sheet"].iloc[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[other]
+    row = next(r for r in range(1, ws.max_row + 1)  # the first item row (項番 like 1-①)
+               if isinstance(ws.cell(r, 1).value, str) and ws.cell(r, 1).value[:2] == "1-")
+    ws.cell(row, ws.max_column + 2, "○")
+    wb.save(path)
+    res = api.read(path)
+    assert sorted(res.submissions["sheet"]) == sorted(["医療機関確認用", other])
+    assert "locate.stray_answer" in set(res.problems[res.problems["sheet"] == other]["code"])
+    assert not (res.problems["code"] == "form.blank_sheet").any()

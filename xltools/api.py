@@ -166,7 +166,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
         forms.append((subs, answers, problems))
     if not found_any:
         out.problems.append(P.make("form.not_recognised", path=book.path).row())
-    filled = [f for f in forms if not is_untouched(f[0], f[1])]
+    filled = [f for f in forms if not is_untouched(*f)]
     for subs, answers, problems in forms:
         if filled and not any(subs is f[0] for f in filled):
             out.problems.append(P.make("form.blank_sheet", path=book.path, sheet=subs["sheet"],
@@ -182,11 +182,20 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
     return out
 
 
-_NOTHING_WRITTEN = frozenset({"empty", "missing"})
+_NOTHING_WRITTEN = frozenset({"empty"})
+# what reading a blank form says of it; any other problem means something there was not
+# understood (an answer outside the columns read, an unknown row, no answer column...), and a
+# sheet like that is never dropped
+_BLANK_FORM_PROBLEMS = frozenset({
+    "answer.blank", "locate.facility_missing", "locate.vendor_missing", "form.edition_uncertain",
+    "form.variant_uncertain", "table.answer_blank", "table.checked_date_missing",
+    "table.unknown_item", "table.answer_column"})
 
 
-def is_untouched(sub: dict[str, Any], answers: list[dict[str, Any]]) -> bool:
-    """A form sheet nobody filled in: no names, no answer, no date, no mark.
+def is_untouched(sub: dict[str, Any], answers: list[dict[str, Any]],
+                 problems: Iterable[dict[str, Any]] = ()) -> bool:
+    """A form sheet nobody filled in: no names, no answer, no date, no mark, and nothing the
+    reader did not understand (every answer cell found and printed blank).
 
     The official workbook holds the facility form and the vendor form side by side, and a
     facility returns the whole workbook with the vendor sheet untouched. Listing that sheet as
@@ -199,7 +208,9 @@ def is_untouched(sub: dict[str, Any], answers: list[dict[str, Any]]) -> bool:
     if any(str(sub.get(k) or "").strip() for k in ("facility_name", "vendor_name", "system_name",
                                                      "facility_code", "respondent")):
         return False
-    return all(a.get("answer") == BLANK and a.get("source") in _NOTHING_WRITTEN
+    if sub.get("status") != "ok" or any(p["code"] not in _BLANK_FORM_PROBLEMS for p in problems):
+        return False
+    return bool(answers) and all(a.get("answer") == BLANK and a.get("source") in _NOTHING_WRITTEN
                and not a.get("checked_on") and not a.get("target_on")
                and not a.get("completed_on") for a in answers)
 
