@@ -240,6 +240,14 @@ def cell_box(xlsx_bytes: bytes, sheet_name: str, cell: str) -> Box:
 
 def word_box(xlsx_bytes: bytes, sheet_name: str, cell: str, word: str) -> Box:
     """Where the reader expects ``word`` (はい/いいえ or yes/no) to be printed in ``cell``."""
+    boxes, key, _cell_box = _word_boxes(xlsx_bytes, sheet_name, cell, word)
+    return boxes[key]
+
+
+def _word_boxes(xlsx_bytes: bytes, sheet_name: str, cell: str, word: str
+                ) -> tuple[dict[str, Box], str, Box]:
+    """The estimated boxes of the words printed in ``cell``, which of them is ``word``, and
+    the cell's own box; :class:`DrawingWriteError` when the cell does not print it."""
     pkg = _Package(xlsx_bytes)
     part, lay, zf = _layout(pkg, sheet_name)
     key = _word_key(word)
@@ -247,7 +255,7 @@ def word_box(xlsx_bytes: bytes, sheet_name: str, cell: str, word: str) -> Box:
     boxes = lay.word_boxes(row, col, cell_text(zf, part, cell))
     if key not in boxes:
         raise DrawingWriteError(f"{sheet_name}!{cell} does not print {word!r}")
-    return boxes[key]
+    return boxes, key, lay.cell_box(row, col)
 
 
 def _word_key(word: str) -> str:
@@ -593,14 +601,8 @@ def add_ellipse_over_word(xlsx_bytes: bytes, sheet_name: str, cell: str, word: s
     half the gap between the words. Raises :class:`DrawingWriteError` when the cell does not
     print the word.
     """
-    pkg = _Package(xlsx_bytes)
-    part, lay, zf = _layout(pkg, sheet_name)
-    key = _word_key(word)
-    row, col = parse_ref(cell)
-    boxes = lay.word_boxes(row, col, cell_text(zf, part, cell))
-    if key not in boxes:
-        raise DrawingWriteError(f"{sheet_name}!{cell} does not print {word!r}")
-    box = ellipse_box(boxes, key, lay.cell_box(row, col), margin)
+    boxes, key, cell_box_ = _word_boxes(xlsx_bytes, sheet_name, cell, word)
+    box = ellipse_box(boxes, key, cell_box_, margin)
     return add_shape(xlsx_bytes, sheet_name, box, prst=prst, anchor=anchor, line_rgb=line_rgb)
 
 
