@@ -693,7 +693,7 @@ def superseded(parts: list[FileRows], answered: dict[str, str] | None = None) ->
                 continue
             problem = P.make(
                 "batch.superseded", path=sub["path"], submission_id=sub["submission_id"],
-                sheet=sub["sheet"], newer=Path(newest["path"]).name, newer_sheet=newest["sheet"],
+                sheet=sub["sheet"], newer=os.path.basename(newest["path"]), newer_sheet=newest["sheet"],
                 detail=f"{newest['path']}#{newest['sheet']}（{why}）")
             part.problems.append(dict(vars(problem)))  # flat fields: asdict's deep copy is slow
             marked += 1
