@@ -35,6 +35,7 @@ import multiprocessing as mp
 import os
 import signal
 import stat as stat_mod
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -622,7 +623,14 @@ _ANSWER_COLUMNS = tuple(c.name for c in TABLES["answers"])
 
 
 def _by_column(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[r.get(name) for r in rows] for name in _ANSWER_COLUMNS]
+    """A file's answer rows as one list per column, each text interned: a batch repeats the
+    same few item ids, answers, sources, dates and cell addresses hundreds of thousands of
+    times, and rows read back from the store would otherwise hold a copy of each."""
+    return [[_intern(r.get(name)) for r in rows] for name in _ANSWER_COLUMNS]
+
+
+def _intern(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str else value
 
 
 def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
