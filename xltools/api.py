@@ -23,7 +23,7 @@ from .mappings import Catalogue, load_catalogue
 from .normalize import BLANK, Decoded, Slot, Vocabulary, iso, read_slots
 from .read import Book, address, read_book
 from .schema import frame
-from .text import cell_text, norm
+from .text import cell_text
 
 Locator = Callable[[Scan, Catalogue], Any]
 
@@ -86,38 +86,6 @@ def _vocabulary(catalogue: Catalogue) -> Vocabulary:
     return got
 
 
-def _may_hold(form: str, whole: str, scan: Scan) -> bool:
-    """A cheap necessary condition for a table locator, on the sheet's joined normalised text.
-
-    Running both table locators on every checklist sheet cost more than reading its answers.
-    Each locator needs words a checklist does not print: the contract table a 初回確認 or 完了
-    header, the BCP table its title or two 大項目 labels. A sheet without them is skipped here;
-    a sheet with them still goes through the locator's own full test.
-    """
-    if form == "contract":  # a header cell 「初回確認…」「完了…」「…完了日…」 (not 完了 in prose)
-        return ("初回確認" in whole or "完了" in whole) and any(
-            t.startswith(("初回確認", "完了")) or "完了日" in t for t in scan.text.values())
-    if form == "bcp":
-        titles, sections = _bcp_gate_words()
-        return any(w in whole for w in titles) or sum(w in whole for w in sections) >= 2
-    return True
-
-
-_BCP_GATE: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-
-
-def _bcp_gate_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The BCP table's title words and 大項目 names, normalised, read once per process (the
-    catalogue's own loader checks the file's time stamp on every call)."""
-    if not _BCP_GATE:
-        from .table_catalogue import load_table_catalogue
-
-        cat = load_table_catalogue("bcp")
-        titles = tuple(norm(w) for w in (cat.title, *cat.title_words) if w)
-        _BCP_GATE.append((titles, tuple(norm(h.name) for h in cat.sections.values())))
-    return _BCP_GATE[0]
-
-
 def read_file(path: str | os.PathLike[str], catalogue: Catalogue | None = None,
               passwords: list[str] | None = None, data: bytes | None = None) -> FileRows:
     """Read one file into plain rows; never raises for a bad file."""
@@ -145,10 +113,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
     for sheet in book.sheets:
         scan = Scan.of(sheet)
         located = None
-        whole = "".join(scan.text.values())
-        for form, locate in _locators():
-            if not _may_hold(form, whole, scan):
-                continue
+        for _form, locate in _locators():
             located = locate(scan, catalogue)
             if located is not None:
                 break

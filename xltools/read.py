@@ -351,11 +351,6 @@ def _member(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
     return got
 
 
-def _zip_guard(data: bytes) -> str | None:
-    """Reject zip bombs and entity tricks before calamine expands anything."""
-    return _check_package(data).error
-
-
 def _check_package(data: bytes) -> _Package:
     """Sizes, ratios and XML prologs of every part; worksheets read once and cropped if needed."""
     try:
@@ -808,7 +803,6 @@ def _shared_run_cells(data: bytes, shared: dict[int, list[Run]]) -> dict[Cell, l
     return out
 
 
-_DV_BLOCK = re.compile(rb"<(?:\w+:)?dataValidations\b.*?</(?:\w+:)?dataValidations>", re.S)
 _X14_DV = re.compile(rb"<(?:\w+:)?dataValidations\b[^>]*>.*?</(?:\w+:)?dataValidations>", re.S)
 
 

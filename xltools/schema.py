@@ -88,12 +88,7 @@ def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     cols = TABLES[table]
     names = [c.name for c in cols]
     df = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
-    for c in cols:
-        if c.dtype == "string":
-            df[c.name] = df[c.name].astype("string").fillna("")
-        else:
-            df[c.name] = df[c.name].astype(c.dtype)
-    return df
+    return _typed(df, cols)
 
 
 def frame_from_columns(table: str, columns: dict[str, list[Any]]) -> pd.DataFrame:
@@ -103,6 +98,11 @@ def frame_from_columns(table: str, columns: dict[str, list[Any]]) -> pd.DataFram
     cols = TABLES[table]
     n = max((len(v) for v in columns.values()), default=0)
     df = pd.DataFrame({c.name: columns.get(c.name, [None] * n) for c in cols})
+    return _typed(df, cols)
+
+
+def _typed(df: pd.DataFrame, cols: tuple[Column, ...]) -> pd.DataFrame:
+    """Cast each declared column to its dtype (text: ``string``, empty rather than missing)."""
     for c in cols:
         if c.dtype == "string":
             df[c.name] = df[c.name].astype("string").fillna("")

@@ -718,7 +718,16 @@ def locate_contract(scan: Scan, catalogue: Catalogue) -> LocatedTable | None:
     return located
 
 
+def _may_be_contract(scan: Scan) -> bool:
+    """A cheap necessary condition: a header cell 「初回確認…」「完了…」「…完了日…」 (a checklist
+    prints none; 完了 in the prose of its notes does not count). Every checklist sheet of a
+    batch passes through here, and the full test below cost more than reading its answers."""
+    return any(t.startswith(("初回確認", "完了")) or "完了日" in t for t in scan.text.values())
+
+
 def _locate_contract_sheet(scan: Scan, catalogue: Catalogue) -> LocatedTable | None:
+    if not _may_be_contract(scan):
+        return None
     grid, headers = _header_rows(scan, _is_contract_header)
     if not headers:
         return None
@@ -1083,8 +1092,26 @@ def _section_of(t: str, cat: TableCatalogue) -> int | None:
     return None
 
 
+_BCP_GATE: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+
+def _may_be_bcp(scan: Scan) -> bool:
+    """A cheap necessary condition: the table's title, or two 大項目 names, somewhere in the
+    sheet's text (the words are read once per process: the catalogue loader checks the file's
+    time stamp on every call)."""
+    if not _BCP_GATE:
+        cat = load_table_catalogue("bcp")
+        titles = tuple(norm(w) for w in (cat.title, *cat.title_words) if w)
+        _BCP_GATE.append((titles, tuple(norm(h.name) for h in cat.sections.values())))
+    titles, sections = _BCP_GATE[0]
+    whole = "".join(scan.text.values())
+    return any(w in whole for w in titles) or sum(w in whole for w in sections) >= 2
+
+
 def locate_bcp(scan: Scan, catalogue: Catalogue) -> LocatedTable | None:
     """Recognise a BCP table on a sheet (None when the sheet is not one)."""
+    if not _may_be_bcp(scan):
+        return None
     grid, headers = _header_rows(scan, _is_bcp_header)
     if not headers:
         return None
