@@ -111,12 +111,9 @@ class Sheet:
         cell itself as a one-cell span."""
         if self._origins is None:
             self._origins = _merge_rows(self.merged)
-        if not self._origins:
-            if len(self.merged) and self._origins is _HUGE:
-                for r0, c0, r1, c1 in self.merged:
-                    if r0 <= row <= r1 and c0 <= col <= c1:
-                        return (r0, c0, c1)
-            return (row, col, col)
+        if self._origins is _HUGE:  # too many merged rows to index: scan the list
+            return next(((r0, c0, c1) for r0, c0, r1, c1 in self.merged
+                         if r0 <= row <= r1 and c0 <= col <= c1), (row, col, col))
         got = self._origins.get(row)
         if got is None:
             return (row, col, col)
