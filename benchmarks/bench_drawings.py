@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.drawing_fixtures import PART, SHEET, make_book  # noqa: E402
-from xltools import drawing_writer as dw  # noqa: E402
-from xltools.drawings import Box, read_marks, read_slots, sheet_has_drawings  # noqa: E402
+from testkit.drawing_fixtures import PART, SHEET, make_book  # noqa: E402
+from xltools.xlsx import drawing_writer as dw  # noqa: E402
+from xltools.xlsx.drawings import Box, read_marks, read_slots, sheet_has_drawings  # noqa: E402
 
 ROWS = 120
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from xltools.fill import fill
-from xltools.mappings import load_catalogue
-from xltools.template import write_template
+from xltools.forms.catalogue import load_catalogue
+from xltools.output.fill import fill
+from xltools.output.templates import write_template
 
 
 def make_answers(path: Path, edition: str, variant: str, n: int, seed: int = 7) -> Path:

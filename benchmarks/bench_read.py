@@ -71,7 +71,7 @@ OFFICIAL_CACHE, PLAIN_CACHE = HERE / ".cache" / "official-v1", HERE / ".cache"
 
 
 def _make(args: tuple[str, int, bool]) -> None:
-    from xltools import synth
+    from testkit import synth
 
     folder, i, official = args
     path = Path(folder) / f"sub{i:05d}.xlsx"
@@ -145,7 +145,7 @@ def _measure(method: str, files: list[str], store: str | None) -> dict[str, floa
     t = time.perf_counter()
     extra: dict[str, float] = {}
     if method.startswith("xltools-j") or method == "store-rerun":
-        from xltools import batch
+        from xltools.batch import runner as batch
 
         jobs = 2 if method == "store-rerun" else int(method[-1])
         res = batch.run(files, jobs=jobs, store=store)

@@ -20,10 +20,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from xltools.synth import Spec, write_workbook
-from xltools.table_synth import BcpSpec, ContractSpec, make_contract, write_table_workbook
-from xltools.table_templates import BcpLayout, ContractLayout
-from xltools.template import Layout, write_template
+from testkit.synth import Spec, write_workbook
+from testkit.table_synth import BcpSpec, ContractSpec, make_contract, write_table_workbook
+from xltools.output.table_templates import BcpLayout, ContractLayout
+from xltools.output.templates import Layout, write_template
 
 ROOT = Path(__file__).resolve().parent.parent / "workbooks"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from xltools import synth
-from xltools.template import write_template
+from testkit import synth
+from xltools.output.templates import write_template
 
 EDITIONS = ("R5", "R6", "R7", "R8")
 VARIANTS = ("hospital", "pharmacy", "vendor")

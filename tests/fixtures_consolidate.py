@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from xltools import schema
-from xltools.roster import make_roster
+from xltools.aggregate.roster import make_roster
+from xltools.output import schema
 
 AS_OF = "2025-06-01"
 

@@ -12,9 +12,12 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from xltools import api, batch, synth
-from xltools.api import FileRows
-from xltools.progress import Reporter, Tick, bar_line, summary_line
+from testkit import synth
+from xltools import api
+from xltools.batch import runner as batch
+from xltools.batch.progress import Reporter, Tick, bar_line, summary_line
+from xltools.forms.catalogue import load_catalogue
+from xltools.pipeline import FileRows, read_file, to_result
 
 
 def _without_superseded(res: api.Result) -> list[pd.DataFrame]:
@@ -38,7 +41,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_parallel_and_inline_equal_serial_read_many(corpus: tuple[Path, list]) -> None:
     folder, _ = corpus
-    serial = api.read_many([folder])
+    catalogue = load_catalogue()
+    serial = to_result(read_file(f, catalogue) for f in sorted(folder.iterdir()))
     for jobs in (1, 2):
         res = batch.run([folder], jobs=jobs)
         for got, want in zip(_without_superseded(res), serial, strict=True):
@@ -216,7 +220,7 @@ def test_no_worker_processes_possible_falls_back_to_inline(small: Path) -> None:
     import subprocess
     import sys
 
-    script = (f"from xltools import batch\nr = batch.run([{str(small)!r}], jobs=2)\n"
+    script = (f"from xltools.batch import runner\nr = runner.run([{str(small)!r}], jobs=2)\n"
               "print('parsed', r.stats['parsed'])\n")
     out = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True,
                          timeout=300)

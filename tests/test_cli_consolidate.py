@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-import xltools.batch
-from xltools.cli_consolidate import consolidate_command
-from xltools.report import SHEETS
+import xltools.batch.runner
+from xltools.cli.consolidate import consolidate_command
+from xltools.output.report import SHEETS
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         seen.update(paths=paths, **kwargs)
         return fx.frames()
 
-    monkeypatch.setattr(xltools.batch, "run", fake_run)
+    monkeypatch.setattr(xltools.batch.runner, "run", fake_run)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.xlsx").write_bytes(b"")
     (tmp_path / "roster.csv").write_text(

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from xltools import api
 from xltools.cli import cli
-from xltools.mappings import BUNDLED_DIR
-from xltools.read import read_book
-from xltools.table_catalogue import load_table_catalogue
+from xltools.forms.catalogue import BUNDLED_DIR
+from xltools.forms.table_catalogue import load_table_catalogue
+from xltools.xlsx.book import read_book
 
 
 def _lines(output: str) -> dict[tuple[str, str], str]:

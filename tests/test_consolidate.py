@@ -8,16 +8,16 @@ import fixtures_consolidate as fx
 import pandas as pd
 import pytest
 
-from xltools import schema
-from xltools.consolidate import (
+from xltools.aggregate.core import (
     ConsolidateError,
     Consolidation,
     consolidate,
     effective_answers,
     parse_as_of,
 )
-from xltools.crosscheck import load_rules, parse_rules, scopes_overlap
-from xltools.mappings import MappingError
+from xltools.checks.crosscheck import load_rules, parse_rules, scopes_overlap
+from xltools.forms.catalogue import MappingError
+from xltools.output import schema
 
 
 @pytest.fixture(scope="module")

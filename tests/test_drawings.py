@@ -15,12 +15,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from drawing_fixtures import ANSWER_COL, FIRST_ROW, PART, SHEET, make_book
 from lxml import etree
 
-from xltools import drawing_writer as dw
-from xltools import drawings as d
-from xltools.drawings import AnswerSlot, Box, read_marks, read_marks_with_issues
+from testkit.drawing_fixtures import ANSWER_COL, FIRST_ROW, PART, SHEET, make_book
+from xltools.xlsx import drawing_writer as dw
+from xltools.xlsx import drawings as d
+from xltools.xlsx.drawings import AnswerSlot, Box, read_marks, read_marks_with_issues
 
 
 def answers(readings: dict) -> dict:

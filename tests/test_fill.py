@@ -23,8 +23,9 @@ from click.testing import CliRunner
 from lxml import etree
 
 from xltools.api import read
-from xltools.cli_fill import fill_command
-from xltools.fill import (
+from xltools.cli.fill import fill_command
+from xltools.forms.catalogue import load_catalogue
+from xltools.output.fill import (
     PROBLEM_TITLES,
     SUMMARY_NAME,
     AnswersError,
@@ -35,9 +36,8 @@ from xltools.fill import (
     open_template,
     write_example,
 )
-from xltools.mappings import load_catalogue
-from xltools.template import Layout, default_fields, write_checklist
-from xltools.xlsx_patch import NS_MAIN, Patcher, PatchError, address, parse_address, parts_of
+from xltools.output.templates import Layout, default_fields, write_checklist
+from xltools.xlsx.patch import NS_MAIN, Patcher, PatchError, address, parse_address, parts_of
 
 EDITIONS = ("R5", "R6", "R7", "R8")
 VARIANTS = ("hospital", "pharmacy", "vendor")
@@ -250,7 +250,7 @@ def test_only_written_cells_change(edition: str, mark: str, cases: dict, runs: d
 
 
 def _final(case: Case, name: str) -> dict:
-    from xltools.fill import Answer
+    from xltools.output.fill import Answer
 
     out = {}
     for key, (a, chk, tgt) in case.truth[name].items():
@@ -298,8 +298,8 @@ def test_a_date_style_is_added_when_the_template_has_none(cases: dict, tmp_path:
 def test_fast_ellipses_equal_add_ellipse_over_word(edition: str, cases: dict) -> None:
     """fill draws all ellipses of a file in one rewrite; they must be exactly the ones
     drawing_writer.add_ellipse_over_word draws one at a time."""
-    from xltools.drawing_writer import add_ellipse_over_word
-    from xltools.fill import render
+    from xltools.output.fill import render
+    from xltools.xlsx.drawing_writer import add_ellipse_over_word
 
     case = cases[(edition, "vendor")]
     tpl = open_template(case.template)
@@ -411,15 +411,15 @@ def _contract_answers(path: Path) -> dict[str, dict[str, tuple[str, str, str]]]:
 
 @pytest.fixture(scope="module")
 def contract(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    tt = pytest.importorskip("xltools.table_templates")
-    pytest.importorskip("xltools.tables")
+    tt = pytest.importorskip("xltools.output.table_templates")
+    pytest.importorskip("xltools.forms.tables")
     d = tmp_path_factory.mktemp("contract")
     tpl = tt.write_contract_template(d / "役割分担確認表.xlsx")
     return tpl, _contract_answers(d / "answers.xlsx")
 
 
 def _contract_layout_template(path: Path, **layout: object) -> Path:
-    tt = pytest.importorskip("xltools.table_templates")
+    tt = pytest.importorskip("xltools.output.table_templates")
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from xltools import api, batch, read, synth
+from testkit import synth
+from xltools import api
+from xltools.batch import runner as batch
+from xltools.xlsx import book as read
 
 CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
       'package/2006/content-types"><Default Extension="rels" ContentType="application/'

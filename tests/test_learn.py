@@ -18,9 +18,11 @@ import xlsxwriter
 import yaml
 from click.testing import CliRunner
 
-from xltools import api, evaluate, synth
-from xltools.cli_learn import format_forms, learn_command
-from xltools.learn import (
+from testkit import evaluate, synth
+from xltools import api
+from xltools.cli.learn import format_forms, learn_command
+from xltools.forms.catalogue import FormMapping, Item, load_catalogue, parse_mapping
+from xltools.forms.learn import (
     Learned,
     LearnError,
     OptionNeeded,
@@ -33,8 +35,7 @@ from xltools.learn import (
     strip_ref_raw,
     text_diff,
 )
-from xltools.mappings import FormMapping, Item, load_catalogue, parse_mapping
-from xltools.template import Layout, write_checklist
+from xltools.output.templates import Layout, write_checklist
 
 CAT = load_catalogue()
 EDITIONS = ("R5", "R6", "R7", "R8")
@@ -448,9 +449,9 @@ def test_a_user_mapping_overrides_the_bundled_edition(tmp_path: Path, templates_
 
 def test_normalize_consolidate_and_fill_use_the_learned_folder(r9: SimpleNamespace,
                                                                tmp_path: Path) -> None:
+    from xltools.aggregate.core import consolidate
     from xltools.cli import cli
-    from xltools.consolidate import consolidate
-    from xltools.fill import fill
+    from xltools.output.fill import fill
 
     runner = CliRunner()
     res = runner.invoke(cli, ["normalize", str(r9.files[0]), "--out", str(tmp_path / "out"),

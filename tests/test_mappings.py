@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xltools.mappings import BUNDLED_DIR, MappingError, load_catalogue, parse_mapping
+from xltools.forms.catalogue import BUNDLED_DIR, MappingError, load_catalogue, parse_mapping
 
 
 def test_every_bundled_checklist_edition_loads() -> None:

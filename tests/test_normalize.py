@@ -6,15 +6,15 @@ import datetime as dt
 
 import pytest
 
-from xltools.mappings import load_catalogue
-from xltools.normalize import (
+from xltools.decode import (
     Vocabulary,
     decode_runs,
     decode_text,
     parse_date,
     split_answer_and_date,
 )
-from xltools.read import Run
+from xltools.forms.catalogue import load_catalogue
+from xltools.xlsx.book import Run
 
 VOCAB = Vocabulary.from_mapping(load_catalogue().vocabulary)
 

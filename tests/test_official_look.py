@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from xltools import api, synth
-from xltools.evaluate import score
+from testkit import synth
+from testkit.evaluate import score
+from xltools import api
 
 
 @pytest.fixture(scope="session")

@@ -36,8 +36,8 @@ def test_message_fills_template_and_never_raises_on_missing_fields() -> None:
 def test_every_emitted_code_is_in_the_catalogue() -> None:
     """Codes written as literals anywhere in the package (reader, tables, consolidation, fill)
     and the consolidation's and fill's own lists all have a catalogue entry."""
-    from xltools.consolidate import KINDS
-    from xltools.fill import PROBLEM_TITLES
+    from xltools.aggregate.core import KINDS
+    from xltools.output.fill import PROBLEM_TITLES
 
     pattern = re.compile(r"[\"']((?:read|batch|form|locate|answer|mark|table|consolidate|fill)"
                          r"\.[a-z_]+)[\"']")

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from xltools import api, synth
-from xltools.synth import Spec
-from xltools.template import Layout
+from testkit import synth
+from testkit.synth import Spec
+from xltools import api
+from xltools.output.templates import Layout
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_xls_and_ods_are_read(tmp_path: Path, good: Path, soffice: str) -> None:
 
 
 def test_internal_error_becomes_a_problem(monkeypatch: pytest.MonkeyPatch, good: Path) -> None:
-    from xltools import checklist
+    from xltools.forms import checklist
 
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("bug")

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from xltools import api, synth
-from xltools.evaluate import score
-from xltools.mappings import load_catalogue
-from xltools.synth import Spec
-from xltools.template import Layout
+from testkit import synth
+from testkit.evaluate import score
+from testkit.synth import Spec
+from xltools import api
+from xltools.forms.catalogue import load_catalogue
+from xltools.output.templates import Layout
 
 EDITIONS = ("R5", "R6", "R7", "R8")
 VARIANTS = ("hospital", "pharmacy", "vendor")
@@ -222,7 +223,7 @@ def test_validation_problems(tmp_path: Path) -> None:
 
 def test_drawn_ellipses_answer_printed_cells(templates_dir: Path, tmp_path: Path) -> None:
     """A printed はい・いいえ with an ellipse drawn over one word reads as that word (source shape)."""
-    from xltools import drawing_writer
+    from xltools.xlsx import drawing_writer
 
     blank = templates_dir / "R6_hospital.xlsx"
     res = api.read(blank)

@@ -10,9 +10,16 @@ import fixtures_consolidate as fx
 import openpyxl
 import pytest
 
-from xltools import schema
-from xltools.consolidate import Consolidation, consolidate
-from xltools.report import FONT, GROUP_SHEET, SHEETS, safe_filename, write_feedback, write_workbook
+from xltools.aggregate.core import Consolidation, consolidate
+from xltools.output import schema
+from xltools.output.report import (
+    FONT,
+    GROUP_SHEET,
+    SHEETS,
+    safe_filename,
+    write_feedback,
+    write_workbook,
+)
 
 HEADERS = {
     "項目別集計": ["項番", "項目", "対象", "種別", "件数", "はい", "いいえ", "未回答", "該当なし",

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xltools.roster import (
+from xltools.aggregate.roster import (
     NameIndex,
     RosterError,
     facility_part,

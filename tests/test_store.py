@@ -15,11 +15,12 @@ import pandas.testing as pdt
 import pytest
 from click.testing import CliRunner
 
-from xltools import batch, synth
-from xltools.cli_batch import batch_options, default_store_path, status_command
-from xltools.mappings import BUNDLED_DIR
-from xltools.progress import Reporter
-from xltools.store import DEFAULT_NAME, Store
+from testkit import synth
+from xltools.batch import runner as batch
+from xltools.batch.progress import Reporter
+from xltools.batch.store import DEFAULT_NAME, Store
+from xltools.cli.options import batch_options, default_store_path, status_command
+from xltools.forms.catalogue import BUNDLED_DIR
 
 
 def _write(folder: Path, name: str, seed: int) -> Path:

@@ -13,14 +13,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xltools import api, synth
-from xltools.consolidate import Consolidation, consolidate
-from xltools.report import SHEETS, TABLE_SHEETS, write_feedback, write_workbook
-from xltools.table_catalogue import load_table_catalogue
-from xltools.table_checks import facility_key
-from xltools.table_consolidate import combine
-from xltools.table_synth import BcpSpec, ContractSpec, write_table_workbook
-from xltools.table_templates import ContractLayout
+from testkit import synth
+from testkit.table_synth import BcpSpec, ContractSpec, write_table_workbook
+from xltools import api
+from xltools.aggregate.core import Consolidation, consolidate
+from xltools.aggregate.tables import combine
+from xltools.checks.table_checks import facility_key
+from xltools.forms.table_catalogue import load_table_catalogue
+from xltools.output.report import SHEETS, TABLE_SHEETS, write_feedback, write_workbook
+from xltools.output.table_templates import ContractLayout
 
 FACILITY = "さくら総合病院"
 VENDOR = "株式会社メディシステム"
@@ -193,7 +194,7 @@ def test_without_tables_no_table_sheets(tmp_path: Path) -> None:
 
 
 def test_contract_links_name_checklist_items() -> None:
-    from xltools.mappings import load_catalogue
+    from xltools.forms.catalogue import load_catalogue
 
     ids = {it.id for m in load_catalogue().forms for it in m.items}
     links = [x for e in load_table_catalogue("contract").entries for x in e.checklist]

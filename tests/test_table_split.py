@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from testkit.table_synth import ContractSpec, TableTruth, score_tables, write_table_workbook
 from xltools import api
-from xltools.consolidate import consolidate
-from xltools.table_synth import ContractSpec, TableTruth, score_tables, write_table_workbook
-from xltools.table_templates import ContractLayout
+from xltools.aggregate.core import consolidate
+from xltools.output.table_templates import ContractLayout
 
 
 def _part(truth: TableTruth, part: str) -> dict:

@@ -17,21 +17,8 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from xltools import api, synth
-from xltools.locate import Scan
-from xltools.mappings import MappingError, load_catalogue
-from xltools.read import read_book
-from xltools.schema import frame
-from xltools.table_catalogue import load_table_catalogue, parse_table_catalogue
-from xltools.table_checks import (
-    FINDING_COLUMNS,
-    TABLE_ROW_COLUMNS,
-    check_tables,
-    load_rules,
-    parse_rules,
-    table_rows,
-)
-from xltools.table_synth import (
+from testkit import synth
+from testkit.table_synth import (
     BCP_ANSWER_STYLES,
     CONTRACT_ANSWER_STYLES,
     DATE_STYLES,
@@ -41,13 +28,19 @@ from xltools.table_synth import (
     write_corpus,
     write_table_workbook,
 )
-from xltools.table_templates import (
-    BcpLayout,
-    ContractLayout,
-    write_bcp_template,
-    write_contract_template,
+from xltools import api
+from xltools.checks.table_checks import (
+    FINDING_COLUMNS,
+    TABLE_ROW_COLUMNS,
+    check_tables,
+    load_rules,
+    parse_rules,
+    table_rows,
 )
-from xltools.tables import (
+from xltools.forms.catalogue import MappingError, load_catalogue
+from xltools.forms.locate import Scan
+from xltools.forms.table_catalogue import load_table_catalogue, parse_table_catalogue
+from xltools.forms.tables import (
     assign_question_ids,
     first_on_or_after,
     locate_bcp,
@@ -55,6 +48,14 @@ from xltools.tables import (
     names_from_filename,
     parse_contract_ref,
 )
+from xltools.output.schema import frame
+from xltools.output.table_templates import (
+    BcpLayout,
+    ContractLayout,
+    write_bcp_template,
+    write_contract_template,
+)
+from xltools.xlsx.book import read_book
 
 # --------------------------------------------------------------------------------------------
 # layout and encoding cases: one workbook each, read in one batch

@@ -18,10 +18,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from xltools import synth
-from xltools.cli import cli
-from xltools.evaluate import Score, score
-from xltools.table_synth import (
+from testkit import synth
+from testkit.evaluate import Score, score
+from testkit.table_synth import (
     BCP_ANSWER_STYLES,
     CONTRACT_ANSWER_STYLES,
     DATE_AT,
@@ -34,6 +33,7 @@ from xltools.table_synth import (
     score_tables,
     write_table_workbook,
 )
+from xltools.cli import cli
 
 SEED = 6_170_911  # used by no other test
 N_CONTRACT, N_BCP, N_CHECKLIST = 20, 20, 6

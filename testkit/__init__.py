@@ -1,0 +1,1 @@
+"""Generators and scorers of test workbooks: development only, never installed."""

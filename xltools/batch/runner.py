@@ -1,0 +1,708 @@
+"""Thousands of files: read each once, in parallel, reuse last run's rows, lose nothing.
+
+:func:`run` is :func:`xltools.api.read_many` made for big folders:
+
+* **Each file's bytes are read once, in this process**, and hashed (sha256). Identical files
+  are parsed once: every later path gets an ``info`` ``read.duplicate_file`` problem naming the
+  first path, and every path is listed in the ``files`` frame.
+* **Parsing runs in worker processes** (:class:`~concurrent.futures.ProcessPoolExecutor`,
+  ``jobs`` of them, default one per CPU). Workers receive bytes, not paths, and load the
+  mapping catalogue once (pool initializer). Submission is bounded (a few tasks per worker in
+  flight), so 10,000 files never mean 10,000 futures or 10,000 files' bytes in memory.
+  ``jobs=1`` parses inline. A worker that dies (a native crash on a hostile file) does not
+  take the batch with it: the files it held are retried alone, and the one that kills its
+  worker again becomes a ``read.internal_error`` problem.
+* **Or on a dask.distributed cluster** (``scheduler=ADDRESS`` or ``XLTOOLS_SCHEDULER``): the
+  same per-file parse, with the catalogue scattered to the workers once. Workers need xltools
+  installed, but neither the files nor the mapping folder: bytes and the catalogue travel.
+* **Incremental** with a :class:`~xltools.store.Store`: an unchanged file (same size and
+  modification time) is not opened; known contents are not parsed again unless the mapping
+  version or the reader changed.
+* **Newest wins**: when one facility submits the same form (same edition, variant, vendor and
+  system) more than once with different content, the newest (latest answered date written in
+  the form, else the file's modification time) is current and each older one gets an ``info``
+  ``batch.superseded`` problem naming the newer file. Nothing is dropped.
+
+Rows come back in input order, so the frames equal the serial ``read_many`` frames for the same
+inputs (apart from the rows this module adds: duplicates and superseded submissions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing as mp
+import os
+import signal
+import stat as stat_mod
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xltools import problems as P
+from xltools.batch.progress import ProgressCallback, Tick
+from xltools.batch.store import Store, opened, reader_version
+from xltools.forms.catalogue import Catalogue, load_catalogue
+from xltools.output.schema import TABLES, frame_from_columns
+from xltools.pipeline import FileRows, Result, read_file, to_result
+from xltools.text import norm
+from xltools.xlsx.book import EXCEL_SUFFIXES
+
+#: files larger than this are not read into memory at all (a checklist is well under 1 MB)
+MAX_FILE_BYTES = 200 * 1024 * 1024
+IN_FLIGHT_PER_JOB = 2  # chunks queued per worker
+MAX_CHUNK = 16  # files per task sent to a worker
+SCHEDULER_ENV = "XLTOOLS_SCHEDULER"
+#: seconds one file may take; a checklist takes milliseconds, so this only stops a pathology
+DEFAULT_TIME_LIMIT = 60.0
+
+FILES_COLUMNS = ("path", "sha256", "size", "modified", "outcome", "duplicate_of",
+                 "submissions", "problems")
+
+
+class BatchError(RuntimeError):
+    """The batch cannot run at all (no dask, unreachable scheduler); files never raise this."""
+
+
+@dataclass
+class BatchResult(Result):
+    """The three contract tables plus ``files`` (one row per input path) and run ``stats``."""
+
+    files: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FILES_COLUMNS))
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Entry:
+    """One input path on its way through the batch."""
+
+    index: int
+    path: str
+    size: int = -1
+    mtime_ns: int = 0
+    sha256: str = ""
+    outcome: str = ""
+    duplicate_of: str = ""
+    why: str = ""  # why an unreadable file could not be read
+    code: str = "read.vanished"
+    rows: FileRows | None = None
+    answers: list[list[Any]] | None = None  # the file's answer rows, one list per column
+
+    @property
+    def modified(self) -> str:
+        """The file's modification time as :func:`xltools.read.read_book` writes it."""
+        if not self.mtime_ns:
+            return ""
+        return dt.datetime.fromtimestamp(self.mtime_ns / 1e9).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------------------------
+# inputs
+
+
+def expand(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files and folders -> paths, like :func:`xltools.pipeline.expand_inputs`, losing nothing.
+
+    ``expand_inputs`` keeps only regular files found in folders; here a broken symlink, a pipe
+    or a folder named like a workbook (``x.xlsx/``) is listed too, so it is reported as
+    unreadable instead of silently missing from the count.
+    """
+    out: list[str] = []
+    for item in inputs:
+        p = Path(item)
+        if not p.is_dir():
+            out.append(str(p))
+            continue
+        for f in sorted(p.rglob("*")):
+            if any(part.startswith(".") for part in f.relative_to(p).parts):
+                continue
+            if f.is_file():
+                out.append(str(f))
+            elif f.is_dir():
+                if f.suffix.lower() in EXCEL_SUFFIXES:
+                    out.append(str(f))  # reported; its contents are listed as well
+            else:
+                out.append(str(f))  # broken symlink, pipe, socket
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# workers
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(mappings: str | None, passwords: list[str] | None,
+                 crash_on: str | None = None, time_limit: float | None = None) -> None:
+    """Pool initializer: load the catalogue once per worker process."""
+    _WORKER["catalogue"] = load_catalogue(mappings)
+    _WORKER["passwords"] = passwords
+    _WORKER["crash_on"] = crash_on
+    _WORKER["time_limit"] = time_limit
+
+
+class _TimeUp(Exception):
+    pass
+
+
+def read_limited(path: str, catalogue: Catalogue, passwords: list[str] | None, data: bytes,
+                 seconds: float | None) -> FileRows:
+    """:func:`read_file` with a wall-clock limit: a file that takes too long becomes a
+    ``read.timeout`` problem and the batch goes on.
+
+    The limit is a SIGALRM timer, so it applies where a signal can be delivered: the main
+    thread of this process or of a pool worker (every local run). It interrupts Python code,
+    not a native call in progress (calamine is bounded by the row/column limits instead).
+    Dask workers run tasks in threads: there the cluster's own limits apply.
+    """
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        return read_file(path, catalogue, passwords, data=data)
+
+    def _alarm(_signum: int, _frame: Any) -> None:
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return read_file(path, catalogue, passwords, data=data)
+    except _TimeUp:
+        out = FileRows(path=path, sha256=hashlib.sha256(data).hexdigest())
+        out.problems.append(P.make("read.timeout", path=path, detail=f"{seconds:g}").row())
+        return out
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _parse_in_worker(path: str, data: bytes) -> FileRows:
+    _crash_hook(path)
+    return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data,
+                        _WORKER.get("time_limit"))
+
+
+def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[FileRows]:
+    return [_parse_in_worker(path, data) for path, data in tasks]
+
+
+def _parse_with(path: str, data: bytes, catalogue: Catalogue,
+                passwords: list[str] | None) -> FileRows:
+    """The dask task: everything it needs travels with it (no shared disk needed)."""
+    _crash_hook(path)
+    return read_file(path, catalogue, passwords, data=data)
+
+
+CRASH_ENV = "XLTOOLS_TEST_CRASH_ON"
+
+
+def _crash_hook(path: str) -> None:
+    """Tests kill a worker on purpose to prove a native crash costs one file, not the batch.
+
+    Only pool workers obey (the name comes from ``$XLTOOLS_TEST_CRASH_ON`` in the parent when
+    the pool starts), so it can never end the caller's own process.
+    """
+    victim = _WORKER.get("crash_on")
+    if victim and Path(path).name == victim:
+        os._exit(70)
+
+
+class _Inline:
+    """jobs=1: parse in this process, in order."""
+
+    def __init__(self, catalogue: Catalogue, passwords: list[str] | None,
+                 time_limit: float | None = None) -> None:
+        self.catalogue, self.passwords, self.time_limit = catalogue, passwords, time_limit
+        self.done: list[tuple[int, FileRows]] = []
+
+    def submit(self, key: int, path: str, data: bytes) -> None:
+        self.done.append((key, read_limited(path, self.catalogue, self.passwords, data,
+                                            self.time_limit)))
+
+    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+        out, self.done = self.done, []
+        yield from out
+
+    def close(self) -> None:
+        pass
+
+
+_Task = tuple[int, str, bytes]  # (input index, path, bytes)
+
+
+class _PoolUnavailable(RuntimeError):
+    """Worker processes cannot start here (e.g. a script read from stdin under spawn)."""
+
+
+class _Pool:
+    """Worker processes with bounded, chunked submission and crash isolation.
+
+    Files go to workers a few at a time (``chunk``): one round trip per file costs the parent
+    as much CPU as a small workbook's parse, and on two cores the parent's CPU is the workers'.
+    At most ``IN_FLIGHT_PER_JOB`` chunks per worker are queued, so memory stays flat.
+    """
+
+    time_limit: float | None = None
+
+    def __init__(self, jobs: int, mappings: str | None, passwords: list[str] | None,
+                 total: int = 0) -> None:
+        self.jobs, self.mappings, self.passwords = jobs, mappings, passwords
+        self.chunk = max(1, min(MAX_CHUNK, total // (jobs * 8)))
+        self.max_chunks = jobs * IN_FLIGHT_PER_JOB
+        self.futures: dict[Future[list[FileRows]], list[_Task]] = {}
+        self.buffer: list[_Task] = []
+        self.orphans: list[_Task] = []  # submitted to a pool already broken
+        self._pool: ProcessPoolExecutor | None = None  # started on the first file to parse
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        """The workers, started when first needed (a re-run served by the store needs none)."""
+        if self._pool is None:
+            pool = self._new(self.jobs)
+            try:  # a pool that cannot start at all is an environment problem, not a file's
+                pool.submit(os.getpid).result(timeout=120)
+            except Exception as exc:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise _PoolUnavailable(str(exc)) from exc
+            self._pool = pool
+        return self._pool
+
+    @pool.setter
+    def pool(self, value: ProcessPoolExecutor) -> None:
+        self._pool = value
+
+    def _new(self, jobs: int) -> ProcessPoolExecutor:
+        methods = mp.get_all_start_methods()
+        # forkserver: workers start from a clean, single-threaded server (fork from a process
+        # with threads can deadlock), with xltools preloaded so each start is cheap
+        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(["xltools.pipeline", "xltools.batch.runner", "xltools.batch._warm"])
+        return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(self.mappings, self.passwords,
+                                             os.environ.get(CRASH_ENV), self.time_limit))
+
+    def submit(self, key: int, path: str, data: bytes) -> None:
+        self.buffer.append((key, path, data))
+        if len(self.buffer) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        pool = self.pool  # may raise _PoolUnavailable, with the buffer still intact
+        tasks, self.buffer = self.buffer, []
+        try:
+            fut = pool.submit(_parse_chunk, [(path, data) for _, path, data in tasks])
+        except BrokenProcessPool:
+            self.orphans.extend(tasks)
+            return
+        self.futures[fut] = tasks
+
+    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+        """Yield finished files: until few enough chunks are queued, or all when ``keep`` is 0."""
+        if keep == 0:
+            self._flush()
+        limit = 0 if keep == 0 else self.max_chunks
+        if self.orphans:
+            orphans, self.orphans = self.orphans, []
+            yield from self._recover(orphans)
+        while len(self.futures) > limit:
+            done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
+            broken: list[_Task] = []
+            for fut in done:
+                tasks = self.futures.pop(fut)
+                try:
+                    rows = fut.result()
+                except BrokenProcessPool:
+                    broken.extend(tasks)
+                    continue
+                for (key, _, _), r in zip(tasks, rows, strict=True):
+                    yield key, r
+            if broken:
+                yield from self._recover(broken)
+
+    def _recover(self, broken: list[_Task]) -> Iterator[tuple[int, FileRows]]:
+        """A worker died: every file in flight is suspect; retry each alone in a fresh pool."""
+        suspects = broken + [t for tasks in self.futures.values() for t in tasks]
+        self.futures.clear()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for key, path, data in sorted(suspects, key=lambda t: t[0]):
+            solo = self._new(1)
+            try:
+                yield key, solo.submit(_parse_in_worker, path, data).result()
+            except BrokenProcessPool:
+                out = FileRows(path=path, sha256="")
+                out.problems.append(P.make(
+                    "read.internal_error", path=path,
+                    detail="読み取り処理が異常終了しました（ファイルが処理系を停止させます）").row())
+                yield key, out
+            finally:
+                solo.shutdown(wait=True)
+        self.pool = self._new(self.jobs)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Fallback:
+    """The pool, or inline parsing when worker processes cannot start here at all."""
+
+    def __init__(self, pool: _Pool, inline: _Inline) -> None:
+        self.runner: _Pool | _Inline = pool
+        self.inline = inline
+
+    def submit(self, key: int, path: str, data: bytes) -> None:
+        try:
+            self.runner.submit(key, path, data)
+        except _PoolUnavailable:
+            pending = self.runner.buffer if isinstance(self.runner, _Pool) else []
+            self.runner = self.inline
+            for task in pending:
+                self.inline.submit(*task)
+
+    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+        try:
+            yield from self.runner.collect(keep)
+        except _PoolUnavailable:
+            pending = self.runner.buffer if isinstance(self.runner, _Pool) else []
+            self.runner = self.inline
+            for task in pending:
+                self.inline.submit(*task)
+            yield from self.inline.collect(0)
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+class _Dask:
+    """The same per-file parse on an existing dask.distributed cluster."""
+
+    def __init__(self, scheduler: Any, catalogue: Catalogue, passwords: list[str] | None) -> None:
+        try:
+            from distributed import Client, as_completed
+        except ImportError as exc:
+            raise BatchError("dask.distributed がインストールされていません。"
+                             "pip install 'xltools[dask]' を実行してください。") from exc
+        try:
+            if isinstance(scheduler, Client):
+                self.client, self.own = scheduler, False
+            else:
+                self.client, self.own = Client(scheduler, timeout="10s"), True
+        except (OSError, TimeoutError) as exc:
+            raise BatchError(f"dask スケジューラ {scheduler} に接続できません（{exc}）。"
+                             "アドレス（例: tcp://host:8786）を確認してください。") from exc
+        # the catalogue and passwords go to every worker once, not with every file
+        self.catalogue = self.client.scatter(catalogue, broadcast=True)
+        self.passwords = self.client.scatter(passwords, broadcast=True) if passwords else None
+        self.keys: dict[Any, tuple[int, str]] = {}
+        self.pending = as_completed()
+
+    def submit(self, key: int, path: str, data: bytes) -> None:
+        fut = self.client.submit(_parse_with, path, data, self.catalogue, self.passwords,
+                                 pure=False)
+        self.keys[fut] = (key, path)
+        self.pending.add(fut)
+
+    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+        while len(self.keys) > keep:
+            fut = next(self.pending)
+            key, path = self.keys.pop(fut)
+            try:
+                yield key, fut.result()
+            except Exception as exc:  # a worker lost mid-task: report the file, go on
+                out = FileRows(path=path, sha256="")
+                out.problems.append(P.make("read.internal_error", path=path,
+                                           detail=f"dask: {type(exc).__name__}: {exc}").row())
+                yield key, out
+            finally:
+                fut.release()
+
+    def close(self) -> None:
+        if self.own:
+            self.client.close()
+
+
+# --------------------------------------------------------------------------------------------
+# the batch
+
+
+def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
+        scheduler: Any = None, store: str | os.PathLike[str] | Store | None = None,
+        passwords: list[str] | None = None, mappings: str | None = None,
+        progress: ProgressCallback | None = None,
+        time_limit: float | None = DEFAULT_TIME_LIMIT) -> BatchResult:
+    """Read files and folders into the three tables, fast, incrementally, losing nothing.
+
+    ``jobs``: worker processes (default ``os.cpu_count()``; 1 parses inline). ``scheduler``: a
+    dask.distributed address (or Client) to parse on instead; default ``$XLTOOLS_SCHEDULER``.
+    ``store``: path of the SQLite store (or an open :class:`Store`); None reads everything.
+    ``passwords`` are tried in order on encrypted files. ``progress`` is called with a
+    :class:`~xltools.progress.Tick` after each file. ``time_limit``: seconds one file may take
+    before it becomes a ``read.timeout`` problem (None: no limit; local runs only).
+    """
+    t0 = time.perf_counter()
+    catalogue = load_catalogue(mappings)
+    version, reader = catalogue.version, reader_version()
+    skip = _store_files(store)  # and every path already listed (a folder and a file in it)
+    listed: list[str] = []
+    for p in expand(paths):
+        a = os.path.abspath(p)
+        if a not in skip:
+            skip.add(a)
+            listed.append(p)
+    entries = [_Entry(i, p) for i, p in enumerate(listed)]
+    total = len(entries)
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    done = 0
+    answered: dict[str, str] = {}  # submission -> newest checked_on (for newest-wins)
+
+    def finish(e: _Entry, rows: FileRows, outcome: str) -> None:
+        nonlocal done
+        e.rows, e.outcome = rows, e.outcome or outcome
+        for a in rows.answers:  # what newest-wins needs of the answers, before they go
+            d = a.get("checked_on") or ""
+            if d and d > answered.get(a["submission_id"], ""):
+                answered[a["submission_id"]] = d
+        e.answers, rows.answers = _by_column(rows.answers), []  # dicts cost 10x the memory
+        done += 1
+        if progress is not None:
+            progress(Tick(done, total, e.path, e.outcome))
+
+    with opened(store) as db:
+        run_id = db.begin_run(version, reader) if db else None
+        known = db.path_index([e.path for e in entries]) if db else {}
+        if scheduler:
+            runner: Any = _Dask(scheduler, catalogue, passwords)
+            limit = max(16, jobs * 16)
+        elif jobs == 1 or total <= 1:
+            runner, limit = _Inline(catalogue, passwords, time_limit), 0
+        else:
+            pool = _Pool(min(jobs, total), mappings, passwords, total)
+            pool.time_limit = time_limit
+            runner, limit = _Fallback(pool, _Inline(catalogue, passwords, time_limit)), 1
+        first: dict[str, _Entry] = {}
+        try:
+            for e in entries:
+                data = _prepare(e, known, db, run_id)
+                if e.outcome == "skipped":  # Excel lock file: read_book says so without reading
+                    finish(e, read_file(e.path, catalogue, passwords), "skipped")
+                elif e.outcome == "unreadable":
+                    finish(e, _unreadable(e), "unreadable")
+                elif e.sha256 in first:
+                    finish(e, _duplicate(e, first[e.sha256]), "duplicate")
+                else:
+                    first[e.sha256] = e
+                    cached = db.get(e.sha256, version, reader, Path(e.path).name) if db else None
+                    if cached is not None:
+                        finish(e, _relocate(cached, e), "cached")
+                    else:
+                        data = data if data is not None else _read_bytes(e)
+                        if data is None:  # vanished between stat and read
+                            finish(e, _unreadable(e), "unreadable")
+                        else:
+                            runner.submit(e.index, e.path, data)
+                for key, rows in runner.collect(limit):
+                    _parsed(entries[key], rows, db, version, reader, finish)
+            for key, rows in runner.collect(0):
+                _parsed(entries[key], rows, db, version, reader, finish)
+        finally:
+            runner.close()
+        result = _assemble(entries, answered)
+        result.stats["seconds"] = round(time.perf_counter() - t0, 3)
+        if db is not None and run_id is not None:
+            db.end_run(run_id, result.stats)
+    return result
+
+
+def _store_files(store: str | os.PathLike[str] | Store | None) -> set[str]:
+    """The store's own files, never read as submissions when it sits in an input folder."""
+    if store is None:
+        return set()
+    base = os.path.abspath(store.path if isinstance(store, Store) else os.fspath(store))
+    return {base + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+
+
+def _prepare(e: _Entry, known: dict[str, tuple[int, int, str]], db: Store | None,
+             run_id: int | None) -> bytes | None:
+    """Stat the file and find its hash: from the path index when unchanged, else by reading.
+
+    Sets ``e.outcome`` to ``skipped`` (lock file) or ``unreadable`` (with ``e.why``) when the
+    file will not be parsed; returns the bytes when they had to be read for the hash.
+    """
+    if Path(e.path).name.startswith("~$"):
+        e.outcome = "skipped"
+        return None
+    try:
+        st = os.stat(e.path)
+    except OSError as exc:
+        e.outcome, e.why = "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}"
+        return None
+    if not stat_mod.S_ISREG(st.st_mode):
+        kind = "フォルダ" if stat_mod.S_ISDIR(st.st_mode) else "特殊ファイル"
+        e.outcome, e.why = "unreadable", f"通常のファイルではありません（{kind}）"
+        return None
+    e.size, e.mtime_ns = st.st_size, st.st_mtime_ns
+    hit = known.get(e.path)
+    if hit is not None and hit[0] == e.size and hit[1] == e.mtime_ns:
+        e.sha256 = hit[2]
+        return None
+    if e.size > MAX_FILE_BYTES:
+        e.outcome, e.why, e.code = "unreadable", f"ファイルが {e.size // (1024 * 1024)} MB", \
+            "read.too_large"
+        return None
+    data = _read_bytes(e)
+    if data is None:
+        e.outcome = "unreadable"
+        return None
+    e.sha256 = hashlib.sha256(data).hexdigest()
+    if db is not None:
+        db.remember_path(e.path, e.size, e.mtime_ns, e.sha256, run_id)
+    return data
+
+
+def _read_bytes(e: _Entry) -> bytes | None:
+    try:
+        with open(e.path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        e.why = f"{type(exc).__name__}: {exc.strerror or exc}"
+        return None
+
+
+def _unreadable(e: _Entry) -> FileRows:
+    """A path that cannot be read: one problem row naming why (never an exception)."""
+    out = FileRows(path=e.path, sha256="")
+    out.problems.append(P.make(e.code, path=e.path, detail=e.why or "読み取りできません").row())
+    return out
+
+
+def _parsed(e: _Entry, rows: FileRows, db: Store | None, version: str, reader: str,
+            finish: Any) -> None:
+    rows = _relocate(rows, e)
+    if db is not None and rows.sha256 == e.sha256:
+        db.put(rows, version, reader)
+    finish(e, rows, "parsed")
+
+
+def _relocate(rows: FileRows, e: _Entry) -> FileRows:
+    """Rows made for the same bytes under another folder (or on another machine) -> this path."""
+    for s in rows.submissions:
+        s["path"] = e.path
+        if e.mtime_ns:
+            s["file_modified"] = e.modified
+    for p in rows.problems:
+        p["path"] = e.path
+    rows.path = e.path
+    return rows
+
+
+def _duplicate(e: _Entry, first: _Entry) -> FileRows:
+    out = FileRows(path=e.path, sha256=e.sha256)
+    out.problems.append(P.make("read.duplicate_file", path=e.path, detail=first.path).row())
+    e.duplicate_of = first.path
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# assembling, newest wins
+
+
+_ANSWER_COLUMNS = tuple(c.name for c in TABLES["answers"])
+
+
+def _by_column(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """A file's answer rows as one list per column, each text interned: a batch repeats the
+    same few item ids, answers, sources, dates and cell addresses hundreds of thousands of
+    times, and rows read back from the store would otherwise hold a copy of each."""
+    return [[_intern(r.get(name)) for r in rows] for name in _ANSWER_COLUMNS]
+
+
+def _intern(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str else value
+
+
+def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
+    parts = [e.rows for e in entries if e.rows is not None]
+    superseded(parts, answered)
+    base = to_result(parts)  # submissions and problems; answers were kept by column
+    held = [e.answers for e in entries if e.answers]
+    answers = frame_from_columns("answers", {
+        name: list(chain.from_iterable(cols[i] for cols in held))
+        for i, name in enumerate(_ANSWER_COLUMNS)})
+    base = Result(base.submissions, answers, base.problems)
+    files = pd.DataFrame([{
+        "path": e.path, "sha256": e.sha256 or (e.rows.sha256 if e.rows else ""),
+        "size": e.size, "modified": e.modified, "outcome": e.outcome,
+        "duplicate_of": e.duplicate_of,
+        "submissions": len(e.rows.submissions) if e.rows else 0,
+        "problems": len(e.rows.problems) if e.rows else 0,
+    } for e in entries], columns=list(FILES_COLUMNS))
+    counts = files["outcome"].value_counts().to_dict() if len(files) else {}
+    stats = {"files": len(entries), **{k: int(counts.get(k, 0)) for k in
+                                      ("parsed", "cached", "duplicate", "skipped", "unreadable")},
+             "submissions": len(base.submissions), "problems": len(base.problems)}
+    return BatchResult(base.submissions, base.answers, base.problems, files=files, stats=stats)
+
+
+def _identity(sub: dict[str, Any]) -> tuple[str, ...] | None:
+    """Who submitted which form: None when the form names no facility (cannot tell)."""
+    facility = norm(str(sub.get("facility_code") or "")) or norm(str(sub.get("facility_name") or ""))
+    if not facility:
+        return None
+    return (str(sub.get("form", "")), str(sub.get("variant", "")), str(sub.get("edition", "")),
+            facility, norm(str(sub.get("vendor_name") or "")),
+            norm(str(sub.get("system_name") or "")))
+
+
+def superseded(parts: list[FileRows], answered: dict[str, str] | None = None) -> int:
+    """Mark older submissions of the same facility and form; returns how many were marked.
+
+    Newest is decided by the latest answered date written in the form (the newest
+    ``checked_on``; ``answered`` maps submission id to it when the answer rows are no longer
+    at hand), then the file's modification time, then the path (so the choice is stable). The
+    older ones stay in every table and get an ``info`` ``batch.superseded`` row.
+    """
+    if answered is None:
+        answered = {}
+        for part in parts:
+            for a in part.answers:
+                d = a.get("checked_on") or ""
+                if d and d > answered.get(a["submission_id"], ""):
+                    answered[a["submission_id"]] = d
+    groups: dict[tuple[str, ...], list[tuple[FileRows, dict[str, Any]]]] = {}
+    for part in parts:
+        for sub in part.submissions:
+            key = _identity(sub)
+            if key is not None:
+                groups.setdefault(key, []).append((part, sub))
+    marked = 0
+    for members in groups.values():
+        if len({s["submission_id"] for _, s in members}) < 2:
+            continue
+        members.sort(key=lambda m: (answered.get(m[1]["submission_id"], ""),
+                                    m[1].get("file_modified") or "", m[1]["path"], m[1]["sheet"]),
+                     reverse=True)
+        _, newest = members[0]
+        why = answered.get(newest["submission_id"]) or newest.get("file_modified") or ""
+        for part, sub in members[1:]:
+            if sub["submission_id"] == newest["submission_id"]:
+                continue
+            problem = P.make(
+                "batch.superseded", path=sub["path"], submission_id=sub["submission_id"],
+                sheet=sub["sheet"], newer=os.path.basename(newest["path"]), newer_sheet=newest["sheet"],
+                detail=f"{newest['path']}#{newest['sheet']}（{why}）")
+            part.problems.append(dict(vars(problem)))  # flat fields: asdict's deep copy is slow
+            marked += 1
+    return marked

@@ -1,0 +1,440 @@
+"""Normalize stage: raw cell content -> answer (yes/no/na/blank) and ISO dates.
+
+Every decision here either is certain or says why it is not: decoders return a reason string
+when they cannot decide, and the caller turns it into a blank answer plus a problem row. A guess
+is never returned as an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from xltools.text import _BRACKETS, _SPACE, cell_text, norm  # noqa: F401  (re-exported)
+from xltools.xlsx.book import Run
+
+# --------------------------------------------------------------------------------------------
+# vocabulary
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    yes: frozenset[str]
+    no: frozenset[str]
+    na: frozenset[str]
+    unanswered: frozenset[str]
+    marks: frozenset[str]
+    brackets: tuple[tuple[str, str], ...]
+    # decoded text answers, memoised: a batch sees a few dozen distinct answer texts
+    decoded: dict[str, Decoded] = field(default_factory=dict, compare=False, hash=False,
+                                        repr=False)
+
+    @classmethod
+    def from_mapping(cls, vocab: dict[str, Any]) -> Vocabulary:
+        a = vocab.get("answers", {})
+
+        def words(key: str) -> frozenset[str]:
+            return frozenset(norm(str(w)) for w in a.get(key, []))
+
+        brackets = tuple((b[0], b[1]) for b in (norm(x) for x in a.get("brackets", [])) if len(b) == 2)
+        return cls(words("yes"), words("no"), words("na"), words("unanswered"),
+                   frozenset(norm(str(m)) for m in a.get("marks", [])), brackets)
+
+
+YES, NO, NA, BLANK = "yes", "no", "na", "blank"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An answer read from a cell: value, how it was read, and why not when undecidable."""
+
+    answer: str  # yes | no | na | blank
+    source: str  # text | dropdown | strike | mark | columns | shape | checkbox | empty
+    reason: str = ""  # non-empty: the cell holds something we could not decide (Japanese)
+
+
+# A date written inside an answer cell: "はい ( 10 / 1 )", "はい 2024/10/1", "いいえ R6.10.1".
+_DATE_IN_TEXT = re.compile(
+    r"\(\s*[0-9]{0,4}\s*[/.]?\s*[0-9]{0,2}\s*/\s*[0-9]{0,2}\s*\)"  # ( 10 / 1 ) or ( / )
+    r"|(?:令和|平成|r|h)\s*(?:[0-9]{1,2}|元)\s*[年./-]\s*[0-9]{1,2}\s*[月./-]\s*[0-9]{1,2}\s*日?"
+    r"|[0-9]{4}\s*[年./-]\s*[0-9]{1,2}\s*[月./-]\s*[0-9]{1,2}\s*日?"
+    r"|[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日"
+    r"|(?<![0-9])[0-9]{1,2}/[0-9]{1,2}(?![0-9/])"
+)
+
+
+@lru_cache(maxsize=16384)
+def split_answer_and_date(text: str) -> tuple[str, str]:
+    """Separate the answer words from a date written in the same cell (NFKC text in)."""
+    t = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    low = t.lower()
+    m = _DATE_IN_TEXT.search(low)
+    if not m:
+        return t, ""
+    date = t[m.start():m.end()]
+    rest = (t[:m.start()] + " " + t[m.end():]).strip()
+    return rest, date
+
+
+_YES_WORD, _NO_WORD = "はい", "いいえ"
+
+
+def decode_text(value: Any, vocab: Vocabulary) -> Decoded:
+    """Decode a typed, picked or edited answer cell."""
+    if value is None or value == "":
+        return Decoded(BLANK, "empty")
+    if isinstance(value, bool):
+        return Decoded(YES if value else NO, "text")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value == 1:
+            return Decoded(YES, "text")
+        if value == 0:
+            return Decoded(NO, "text")
+        return Decoded(BLANK, "text", "数値が入力されています")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return Decoded(BLANK, "empty")  # a date in the answer cell: no answer word
+    text = str(value)
+    got = vocab.decoded.get(text)
+    if got is None:
+        if len(vocab.decoded) > 50_000:
+            vocab.decoded.clear()
+        got = vocab.decoded[text] = _decode_words(text, vocab)
+    return got
+
+
+def _decode_words(text: str, vocab: Vocabulary) -> Decoded:
+    rest, _date = split_answer_and_date(text)
+    t = norm(rest)
+    if not t:
+        return Decoded(BLANK, "empty")
+    if t in vocab.yes:
+        return Decoded(YES, "text")
+    if t in vocab.no:
+        return Decoded(NO, "text")
+    if t in vocab.na:
+        return Decoded(NA, "text")
+    marked = _marked_word(t, vocab)
+    if marked is not None:
+        return marked
+    if t in vocab.unanswered or _only_both_words(t):
+        return Decoded(BLANK, "empty")
+    return Decoded(BLANK, "text", "はい・いいえ以外の記入です")
+
+
+def _only_both_words(t: str) -> bool:
+    """``はい・いいえ`` as printed, with any separator and an empty date bracket."""
+    stripped = re.sub(r"[・/、,|\-\s()]+", "", t)
+    return stripped == _YES_WORD + _NO_WORD
+
+
+def _marked_word(t: str, vocab: Vocabulary) -> Decoded | None:
+    """``○はい・いいえ``, ``はい・【いいえ】``, ``はい(○)・いいえ``: a mark or bracket picks a word.
+
+    Both words present and exactly one of them marked -> that word. Both or neither marked
+    while both are present -> undecidable. Returns None when the text is not of this kind.
+    """
+    y = t.find(_YES_WORD)
+    n = t.find(_NO_WORD)
+    if y < 0 and n < 0:
+        return None
+    words = [(YES, y, len(_YES_WORD)), (NO, n, len(_NO_WORD))]
+    present = [(a, s, ln) for a, s, ln in words if s >= 0]
+    chosen = set()
+    for a, s, ln in present:
+        before, after = t[:s], t[s + ln:]
+        if before[-1:] in vocab.marks or after[:1] in vocab.marks:
+            chosen.add(a)
+        if (after.startswith("(") and after[1:2] in vocab.marks):
+            chosen.add(a)
+        for o, c in vocab.brackets:
+            if before.endswith(o) and after.startswith(c):
+                chosen.add(a)
+    if len(present) == 1:
+        a, s, ln = present[0]
+        others = t[:s] + t[s + ln:]
+        leftover = re.sub(r"[・/、,|\-()\[\]【】「」]", "", others)
+        if not leftover or all(ch in vocab.marks for ch in leftover):
+            return Decoded(a, "text")
+        return Decoded(BLANK, "text", f"「{t}」の意味を確定できません")
+    if len(chosen) == 1:
+        return Decoded(chosen.pop(), "mark")
+    if len(chosen) == 2:
+        return Decoded(BLANK, "mark", "はい・いいえの両方に印があります")
+    return None
+
+
+def decode_runs(runs: list[Run]) -> Decoded | None:
+    """A printed ``はい・いいえ`` where one word is struck through, or set apart by colour.
+
+    Struck word = rejected, the other is the answer. A colour or bold difference alone does not
+    tell which word was meant (people highlight both the chosen and the rejected word), so it is
+    reported, not read.
+    """
+    text = "".join(r.text for r in runs)
+    if _YES_WORD not in text or _NO_WORD not in text:
+        return None
+    yes_struck = _word_struck(runs, _YES_WORD)
+    no_struck = _word_struck(runs, _NO_WORD)
+    if yes_struck is None or no_struck is None:
+        return Decoded(BLANK, "strike", "取り消し線が語の一部にだけ掛かっています")
+    if yes_struck and not no_struck:
+        return Decoded(NO, "strike")
+    if no_struck and not yes_struck:
+        return Decoded(YES, "strike")
+    if yes_struck and no_struck:
+        return Decoded(BLANK, "strike", "はい・いいえの両方に取り消し線があります")
+    return Decoded(BLANK, "text", "はい・いいえの一方だけ色や太字が違いますが、どちらを選んだか確定できません")
+
+
+def _word_struck(runs: list[Run], word: str) -> bool | None:
+    """True when every character of the (first) word is struck, False when none, else None."""
+    flags: list[bool] = []
+    for r in runs:
+        flags.extend([r.strike] * len(r.text))
+    text = "".join(r.text for r in runs)
+    # find the word as a whole: "いいえ" contains no "はい", but search "はい" outside "いいえ"
+    start = _find_word(text, word)
+    if start < 0:
+        return False
+    span = flags[start:start + len(word)]
+    if all(span):
+        return True
+    if not any(span):
+        return False
+    return None
+
+
+def _find_word(text: str, word: str) -> int:
+    return text.find(word)
+
+
+# --------------------------------------------------------------------------------------------
+# dates
+
+_ERA = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988}
+_RE_ERA = re.compile(r"^(令和|平成|r|h)(元|[0-9]{1,2})[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})日?$")
+_RE_YMD = re.compile(r"^([0-9]{4})[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})日?$")
+_RE_MD = re.compile(r"^\(?([0-9]{1,2})(?:[/.]|月)([0-9]{1,2})日?\)?$")
+_RE_EMPTY = re.compile(r"^\(?[/.月日年]*\)?$")
+_RE_COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
+_RE_ERA_YM = re.compile(r"^(令和|r)(元|[0-9]{1,2})年度?(?:中|末)?$")
+
+
+@dataclass(frozen=True)
+class DateRead:
+    value: dt.date | None
+    ok: bool  # False: something was written but could not be read
+    year_inferred: bool = False
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def fiscal_year_of(month: int, fiscal_year: int) -> int:
+    """Calendar year of a month in a Japanese fiscal year (April..March)."""
+    return fiscal_year if month >= 4 else fiscal_year + 1
+
+
+def parse_date(value: Any, fiscal_year: int | None) -> DateRead:
+    """Read a date in any of the forms people write; a year-less date lands in ``fiscal_year``."""
+    if value is None or value == "":
+        return DateRead(None, True)
+    if isinstance(value, dt.datetime):
+        return DateRead(value.date(), True)
+    if isinstance(value, dt.date):
+        return DateRead(value, True)
+    if isinstance(value, bool):
+        return DateRead(None, False)
+    if isinstance(value, (int, float)):
+        if 20000 < value < 80000:  # an Excel serial (1954..2119)
+            return DateRead(EXCEL_EPOCH + dt.timedelta(days=int(value)), True)
+        return DateRead(None, False)
+    return _parse_date_text(str(value), fiscal_year)
+
+
+@lru_cache(maxsize=16384)
+def _parse_date_text(text: str, fiscal_year: int | None) -> DateRead:
+    t = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    t = _SPACE.sub("", t).lower().strip("。.")
+    if not t or _RE_EMPTY.match(t):
+        return DateRead(None, True)
+    t = t.strip("()")
+    return _parse_text_date(t, fiscal_year)
+
+
+def _safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _parse_text_date(t: str, fiscal_year: int | None) -> DateRead:
+    m = _RE_ERA.match(t)
+    if m:
+        era, yy, mo, d = m.groups()
+        y = _ERA[era] + (1 if yy == "元" else int(yy))
+        v = _safe_date(y, int(mo), int(d))
+        return DateRead(v, v is not None)
+    m = _RE_YMD.match(t)
+    if m:
+        v = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return DateRead(v, v is not None)
+    m = _RE_COMPACT.match(t)
+    if m:
+        v = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return DateRead(v, v is not None)
+    m = _RE_MD.match(t)
+    if m and fiscal_year:
+        mo, d = int(m.group(1)), int(m.group(2))
+        if 1 <= mo <= 12:
+            v = _safe_date(fiscal_year_of(mo, fiscal_year), mo, d)
+            return DateRead(v, v is not None, year_inferred=True)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[t ][0-9:]+", t):
+        v = _safe_date(int(t[:4]), int(t[5:7]), int(t[8:10]))
+        return DateRead(v, v is not None)
+    return DateRead(None, False)
+
+
+def iso(d: dt.date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+# --------------------------------------------------------------------------------------------
+# a located sheet -> answer rows
+
+
+@dataclass
+class Slot:
+    """Where one round of one item row is answered, and what was read there."""
+
+    item_id: str
+    scope: str
+    round: int
+    row: int
+    decoded: Decoded
+    raw: str
+    cell: str
+    checked: DateRead
+    raw_date: str = ""
+    date_cell: str = ""
+    target: DateRead = DateRead(None, True)
+    raw_target: str = ""
+    target_cell: str = ""
+    answer_cells: tuple[tuple[int, int], ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
+    r, c = sheet.merged_origin(row, col)
+    return sheet.value(r, c), (r, c)
+
+
+def _decode_cell(sheet: Any, row: int, col: int, vocab: Vocabulary) -> tuple[Decoded, str, tuple[int, int]]:
+    value, (r, c) = _cell_value(sheet, row, col)
+    raw = cell_text(value)
+    # struck or coloured runs can only decide a cell printing both words (decode_runs): look
+    # them up (and parse the package's rich text) only then
+    if isinstance(value, str) and _YES_WORD in value and _NO_WORD in value:
+        runs = sheet.rich_runs(r, c)
+        if runs:
+            got = decode_runs(runs)
+            if got is not None:
+                return got, raw, (r, c)
+    got = decode_text(value, vocab)
+    if got.source == "text" and got.answer != BLANK and sheet.has_list_validation(r, c):
+        got = Decoded(got.answer, "dropdown", got.reason)
+    return got, raw, (r, c)
+
+
+def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
+                  vocab: Vocabulary) -> tuple[Decoded, str, str, tuple[tuple[int, int], ...]]:
+    """Separate はい and いいえ columns: a mark under one of them is the answer."""
+    marked = {}
+    raws = []
+    cells = []
+    for role, col in (("yes", yes_col), ("no", no_col)):
+        if col is None:
+            continue
+        value, rc = _cell_value(sheet, row, col)
+        cells.append(rc)
+        raw = cell_text(value)
+        raws.append(f"{'はい' if role == 'yes' else 'いいえ'}欄:{raw}")
+        t = norm(raw)
+        if not t:
+            marked[role] = False
+        elif t in vocab.marks or t in vocab.yes or t in ("はい", "いいえ"):
+            marked[role] = True
+        else:
+            marked[role] = None  # something, but not a mark
+    cell = ":".join(_addr(*rc) for rc in cells)
+    raw = " / ".join(raws)
+    if None in marked.values():
+        return Decoded(BLANK, "columns", "はい・いいえ欄に印以外の記入があります"), raw, cell, tuple(cells)
+    if marked.get("yes") and marked.get("no"):
+        return Decoded(BLANK, "columns", "はい・いいえの両方の欄に印があります"), raw, cell, tuple(cells)
+    if marked.get("yes"):
+        return Decoded(YES, "columns"), raw, cell, tuple(cells)
+    if marked.get("no"):
+        return Decoded(NO, "columns"), raw, cell, tuple(cells)
+    return Decoded(BLANK, "empty"), raw, cell, tuple(cells)
+
+
+@lru_cache(maxsize=65536)
+def _addr(row: int, col: int) -> str:
+    from xltools.xlsx.book import address
+
+    return address(row, col)
+
+
+def read_slots(located: Any, vocab: Vocabulary) -> list[Slot]:
+    """Read every (item row, round) of a located sheet into a :class:`Slot`."""
+    sheet = located.sheet
+    cols = located.columns
+    fy = located.mapping.fiscal_year
+    items = {it.id: it for it in located.mapping.items}
+    slots: list[Slot] = []
+    rounds = cols.rounds  # a computed property: once, not per row
+    first_round = min(rounds, default=0)
+    for hit in located.rows:
+        item = items[hit.item_id]
+        for rnd in rounds:
+            if rnd in cols.answer:
+                decoded, raw, (r, c) = _decode_cell(sheet, hit.row, cols.answer[rnd], vocab)
+                cell = _addr(r, c)
+                answer_cells: tuple[tuple[int, int], ...] = ((r, c),)
+                roles: tuple[str, ...] = ("both",)
+            else:
+                decoded, raw, cell, answer_cells = _decode_split(
+                    sheet, hit.row, cols.yes.get(rnd), cols.no.get(rnd), vocab)
+                roles = tuple(("yes", "no")[: len(answer_cells)])
+            slot = Slot(hit.item_id, hit.scope, rnd, hit.row, decoded, raw, cell,
+                        DateRead(None, True), answer_cells=answer_cells, roles=roles)
+            _read_dates(slot, sheet, cols, rnd, fy, item.target_fiscal_year or fy, first_round)
+            slots.append(slot)
+    return slots
+
+
+def _read_dates(slot: Slot, sheet: Any, cols: Any, rnd: int, fy: int, target_fy: int,
+                first_round: int) -> None:
+    date_col = cols.date.get(rnd)
+    if date_col is not None:
+        value, (r, c) = _cell_value(sheet, slot.row, date_col)
+        slot.checked = parse_date(value, fy)
+        slot.raw_date, slot.date_cell = cell_text(value), _addr(r, c)
+    if slot.checked.value is None and slot.checked.ok and slot.raw:
+        _rest, date_text = split_answer_and_date(slot.raw)
+        if date_text:
+            slot.checked = parse_date(date_text, fy)
+            if slot.checked.value is not None or not slot.checked.ok:
+                slot.raw_date, slot.date_cell = date_text, slot.cell
+    target_col = cols.target_for(rnd)
+    if target_col is not None and (rnd in cols.target or rnd == first_round
+                                   or slot.decoded.answer != BLANK):
+        value, (r, c) = _cell_value(sheet, slot.row, target_col)
+        slot.target = parse_date(value, target_fy)
+        slot.raw_target, slot.target_cell = cell_text(value), _addr(r, c)

@@ -1,0 +1,662 @@
+"""Locate stage: a sheet's cells + the form mappings -> which form it is and where each answer is.
+
+Nothing is found by a fixed address. Items are found by their (normalised, fuzzily matched)
+text; their scope by device-heading rows, a scope column or a scope label printed beside the
+text; the answer, date and target-date columns by the header labels above the first item row
+(one or more header rows, merged cells spread over their span), falling back to the columns'
+contents. Header fields (facility, vendor, system, respondent) are found by their labels
+wherever they stand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import compress, count
+
+from rapidfuzz import fuzz, process
+
+from xltools.forms.catalogue import Catalogue, FormMapping
+from xltools.text import cell_text, norm
+from xltools.xlsx.book import Sheet
+
+ITEM_ACCEPT = 86.0  # fuzzy score (0..100) above which a row is that item
+ITEM_REVIEW = 70.0  # between REVIEW and ACCEPT: a match only with a clear margin
+MARGIN = 8.0
+SCOPE_ORDER = ("server", "terminal", "network")
+
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+# a printed ref at the start of an item cell: "2-(4)", "2-④", "(4)", "④", "2.4", "0"
+# (norm() has already turned circled digits into plain ones, so look at the raw text too)
+_REF_PREFIX = re.compile(r"^(?:[0-9]{1,2}\s*[-.]\s*)?(?:\([0-9]{1,2}\)|[0-9]{1,2}[.)]?)(?=[^0-9/])")
+_SCOPE_LABEL = re.compile(r"\(([^()]{2,40})\)$")
+
+
+@dataclass
+class Columns:
+    """Answer-table columns (0-based), keyed by round (target key 0 = shared by both rounds)."""
+
+    answer: dict[int, int] = field(default_factory=dict)
+    yes: dict[int, int] = field(default_factory=dict)
+    no: dict[int, int] = field(default_factory=dict)
+    date: dict[int, int] = field(default_factory=dict)
+    target: dict[int, int] = field(default_factory=dict)
+    scope: int | None = None
+    ref: int | None = None
+    header_rows: tuple[int, ...] = ()
+    by_content: bool = False
+
+    @property
+    def rounds(self) -> list[int]:
+        return sorted(set(self.answer) | set(self.yes) | set(self.no))
+
+    def target_for(self, rnd: int) -> int | None:
+        return self.target.get(rnd, self.target.get(0))
+
+
+@dataclass
+class RowHit:
+    """A sheet row that is an item of the form."""
+
+    row: int
+    col: int  # column of the item text
+    item_id: str
+    score: float
+    raw_text: str
+    ref_text: str = ""
+    scope_hint: str = ""  # from label, scope column or heading; "" = none
+    hint_source: str = ""  # label | column | heading
+    scope: str = ""  # resolved scope
+    runner_up: str = ""
+
+
+@dataclass(frozen=True)
+class Field:
+    """A header field as written: its value, where the value stands, and the label used."""
+
+    value: str
+    row: int
+    col: int
+    label: str
+
+
+@dataclass
+class Located:
+    """Everything the normalize stage needs to read one sheet as one form."""
+
+    sheet: Sheet
+    mapping: FormMapping
+    variant: str
+    confidence: float
+    columns: Columns
+    rows: list[RowHit]
+    fields: dict[str, Field]
+    unknown_rows: list[tuple[int, int, str]]
+    uncertain_rows: list[tuple[int, int, str]]
+    duplicates: list[RowHit]
+    unclear_scope: list[RowHit]
+    notes: list[tuple[str, str]]  # (problem code, detail) from recognition
+    title: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# vocabulary helpers
+
+
+@dataclass(frozen=True)
+class Words:
+    """The vocabulary's header, field and scope words, normalised once."""
+
+    headers: dict[str, tuple[str, ...]]
+    fields: dict[str, tuple[str, ...]]
+    scopes: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> Words:
+        return _words(catalogue)
+
+
+_WORDS: dict[str, Words] = {}
+
+
+def _words(catalogue: Catalogue) -> Words:
+    """Normalise the vocabulary once per catalogue version."""
+    cached = _WORDS.get(catalogue.version)
+    if cached is None:
+        vocab = catalogue.vocabulary
+
+        def section(name: str) -> dict[str, tuple[str, ...]]:
+            out = {}
+            for k, ws in (vocab.get(name) or {}).items():
+                ns = {norm(str(w)) for w in ws}
+                out[k] = tuple(sorted(ns, key=len, reverse=True))
+            return out
+
+        cached = _WORDS[catalogue.version] = Words(section("headers"), section("fields"),
+                                                   section("scopes"))
+    return cached
+
+
+# --------------------------------------------------------------------------------------------
+# item index
+
+
+@dataclass(frozen=True)
+class ItemIndex:
+    """Every known wording of every checklist item (all editions), normalised for matching.
+
+    ``seen`` memoises a cell's match: thousands of returned copies print the same item texts,
+    so after the first few files almost every cell is a dictionary hit, not a fuzzy search.
+    """
+
+    texts: tuple[str, ...]
+    ids: tuple[str, ...]
+    seen: dict[tuple[str, int], tuple[str, str, str, float, str, float]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@lru_cache(maxsize=8)
+def _item_index(catalogue_version: str, form: str, pairs: tuple[tuple[str, str], ...]) -> ItemIndex:
+    seen = {}
+    for item_id, text in pairs:
+        seen.setdefault(norm(text), item_id)
+    return ItemIndex(tuple(seen), tuple(seen.values()))
+
+
+_INDEXES: dict[tuple[str, str], ItemIndex] = {}
+
+
+def item_index(catalogue: Catalogue, form: str) -> ItemIndex:
+    """The index of a catalogue version (its content hash), built once: asked for every sheet."""
+    key = (catalogue.version, form)
+    got = _INDEXES.get(key)
+    if got is None:
+        pairs = tuple((it.id, t) for m in catalogue.editions(form) for it in m.items
+                      for t in it.all_texts())
+        got = _INDEXES[key] = _item_index(catalogue.version, form, pairs)
+    return got
+
+
+def strip_ref(text: str) -> tuple[str, str]:
+    """Split a printed ref off the start of an item cell ("2-(4) 利用者の…")."""
+    raw = text.strip()
+    m = re.match(r"^\s*((?:[0-9０-９]{1,2}\s*[-－‐.．]\s*)?[" + _CIRCLED + r"])\s*", raw)
+    if m:
+        return raw[m.end():], m.group(1)
+    t = norm(raw)
+    m2 = _REF_PREFIX.match(t)
+    if m2 and len(t) > m2.end() + 4:
+        return t[m2.end():], m2.group(0)
+    return raw, ""
+
+
+def split_scope_label(t: str, words: Words) -> tuple[str, str]:
+    """Split a trailing ``（サーバ、端末PC）`` label off normalised item text."""
+    m = _SCOPE_LABEL.search(t)
+    if not m:
+        return t, ""
+    scope = parse_scope(m.group(1), words)
+    if not scope:
+        return t, ""
+    return t[:m.start()].rstrip("。"), scope
+
+
+def parse_scope(text: str, words: Words) -> str:
+    """Scope words in a label or column value -> canonical scope ("server+terminal")."""
+    t = norm(text)
+    if not t:
+        return ""
+    found = []
+    rest = t
+    for scope in SCOPE_ORDER:
+        for w in words.scopes.get(scope, ()):
+            if w and w in rest:
+                found.append(scope)
+                rest = rest.replace(w, "")
+                break
+    if not found:
+        for w in words.scopes.get("all", ()):
+            if w and w in t:
+                return "all"
+        return ""
+    if len(found) == 3:
+        return "all"
+    return "+".join(found)
+
+
+def match_item(text: str, index: ItemIndex) -> tuple[str, float, str, float]:
+    """Best and second-best item for a normalised text: (id, score, runner_up_id, its score)."""
+    results = process.extract(text, index.texts, scorer=fuzz.ratio, limit=6)
+    best_id, best, second_id, second = "", 0.0, "", 0.0
+    for choice, score, pos in results:
+        item_id = index.ids[pos]
+        if text and choice and (choice in text or text in choice):
+            shorter, longer = sorted((len(choice), len(text)))
+            if shorter / longer > 0.6:
+                score = max(score, 92.0)
+        if score > best:
+            if item_id != best_id:
+                second_id, second = best_id, best
+            best_id, best = item_id, score
+        elif item_id != best_id and score > second:
+            second_id, second = item_id, score
+    return best_id, best, second_id, second
+
+
+# --------------------------------------------------------------------------------------------
+# scanning a sheet
+
+
+@dataclass
+class Scan:
+    """Normalised text of every non-empty cell, computed once per sheet."""
+
+    sheet: Sheet
+    text: dict[tuple[int, int], str]  # norm text
+    raw: dict[tuple[int, int], str]
+    _by_row: dict[int, list[tuple[int, str]]] | None = field(default=None, repr=False,
+                                                             compare=False)
+
+    @classmethod
+    def of(cls, sheet: Sheet) -> Scan:
+        text, raw = {}, {}
+        for r, row in enumerate(sheet.rows):
+            if 0 in row:  # a 0 / 0.0 / FALSE is written content although falsy
+                filled: Iterable[int] = [c for c, v in enumerate(row) if v != "" and v is not None]
+            elif not any(row):  # many rows of a 方眼紙 sheet: nothing at all
+                continue
+            else:  # the truthy cells' columns, picked in C (most cells of a grid row are empty)
+                filled = compress(count(), row)
+            for c in filled:
+                v = row[c]
+                s = v if type(v) is str else cell_text(v)
+                n = norm(s)
+                if n:
+                    text[(r, c)] = n
+                    raw[(r, c)] = s
+        return cls(sheet, text, raw)
+
+    def row_cells(self, r: int) -> list[tuple[int, str]]:
+        if self._by_row is None:  # asked once per candidate row: index the cells once
+            by_row: dict[int, list[tuple[int, str]]] = {}
+            for (rr, c), t in self.text.items():
+                by_row.setdefault(rr, []).append((c, t))
+            self._by_row = {k: sorted(v) for k, v in by_row.items()}
+        return list(self._by_row.get(r, ()))
+
+
+_SEEN_LIMIT = 200_000
+
+
+def _cell_match(raw: str, index: ItemIndex, words: Words) -> tuple[str, str, str, float, str, float]:
+    """(ref, scope label, item id, score, runner-up id, its score) of one cell's text; memoised
+    per index (and per vocabulary: ``words`` is one object per catalogue version)."""
+    key = (raw, id(words))
+    got = index.seen.get(key)
+    if got is None:
+        body, ref = strip_ref(raw)
+        body_n, label = split_scope_label(norm(body), words)
+        if len(body_n) < 6:
+            got = (ref, label, "", 0.0, "", 0.0)
+        else:
+            got = (ref, label, *match_item(body_n, index))
+        if len(index.seen) >= _SEEN_LIMIT:
+            index.seen.clear()
+        index.seen[key] = got
+    return got
+
+
+def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str, ...] = ()
+                   ) -> tuple[list[RowHit], list[tuple[int, int, str]]]:
+    """Rows whose text is an item; also rows that look like one but are not decided."""
+    hits: list[RowHit] = []
+    uncertain: list[tuple[int, int, str]] = []
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), t in scan.text.items():
+        if len(t) >= 6:
+            by_row.setdefault(r, []).append((c, t))
+    for r in sorted(by_row):
+        best: RowHit | None = None
+        for c, _t in by_row[r]:
+            ref, label, item_id, score, second_id, second = _cell_match(scan.raw[(r, c)], index, words)
+            if not item_id:
+                continue
+            if best is None or score > best.score:
+                best = RowHit(row=r, col=c, item_id=item_id, score=score,
+                              raw_text=scan.raw[(r, c)], ref_text=ref, scope_hint=label,
+                              hint_source="label" if label else "", runner_up=second_id)
+                best_second = second
+        if best is None:
+            continue
+        margin = best.score - best_second if best.runner_up else 100.0
+        if best.score >= ITEM_ACCEPT and (margin >= 3.0 or best.score >= 97) or best.score >= ITEM_REVIEW and margin >= MARGIN:
+            hits.append(best)
+        elif best.score >= ITEM_REVIEW - 10 and not any(w in norm(best.raw_text) for w in ignore):
+            uncertain.append((best.row, best.col, best.raw_text))
+    return hits, uncertain
+
+
+def heading_scope(cells: list[tuple[int, str]], words: Words) -> str | None:
+    """A device-heading row ("サーバについて", "【端末PC】") -> its scope, else None."""
+    if not cells or len(cells) > 3:
+        return None
+    text = "".join(t for _, t in cells)
+    if len(text) > 30:
+        return None
+    key = (text, id(words))
+    if key not in _HEADINGS:
+        if len(_HEADINGS) > 50_000:
+            _HEADINGS.clear()
+        _HEADINGS[key] = _heading_text_scope(text, words)
+    return _HEADINGS[key]
+
+
+_HEADINGS: dict[tuple[str, int], str | None] = {}
+
+
+def _heading_text_scope(text: str, words: Words) -> str | None:
+    core = re.sub(r"^[0-9().\-【】\[\]<>■□◆◇●・]+", "", text)
+    core = re.sub(r"(について|に関する項目|に関すること|関連|の管理|編)?[】\])>:]*$", "", core)
+    for scope in ("all", *SCOPE_ORDER):
+        for w in words.scopes.get(scope, ()):
+            if core == w or core in {w + "について", w + "関連"}:
+                return scope
+    return None
+
+
+def _scope_left_of(scan: Scan, h: RowHit, words: Words) -> str:
+    """A short scope word left of the item text, e.g. an unheaded, vertically merged
+    ``サーバ`` column beside the rows it covers."""
+    for c in range(h.col - 1, -1, -1):
+        r0, c0 = scan.sheet.merged_origin(h.row, c)
+        t = scan.text.get((r0, c0), "")
+        if t and len(t) <= 16:
+            sc = parse_scope(t, words)
+            if sc:
+                return sc
+    return ""
+
+
+def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Words,
+                       sections: dict[int, str]) -> None:
+    """Give each item row the scope its row, column or nearest heading names."""
+    hit_rows = {h.row for h in hits}
+    section_names = {norm(s) for s in sections.values()}
+    heading: str | None = None
+    rows = sorted({r for (r, _c) in scan.text} | hit_rows)
+    hit_by_row = {h.row: h for h in hits}
+    for r in rows:
+        if r in hit_by_row:
+            h = hit_by_row[r]
+            if cols.scope is not None and not h.scope_hint:
+                v = scan.text.get((r, cols.scope), "")
+                sc = parse_scope(v, words) if v else ""
+                if sc:
+                    h.scope_hint, h.hint_source = sc, "column"
+            if not h.scope_hint:
+                sc = _scope_left_of(scan, h, words)
+                if sc:
+                    h.scope_hint, h.hint_source = sc, "column"
+            if not h.scope_hint and heading:
+                h.scope_hint, h.hint_source = heading, "heading"
+            continue
+        cells = scan.row_cells(r)
+        sc = heading_scope(cells, words)
+        if sc is not None:
+            heading = None if sc == "all" else sc
+            continue
+        joined = "".join(t for _, t in cells)
+        if any(s and s in joined for s in section_names) and len(joined) < 40:
+            heading = None  # a new section starts: device headings no longer apply
+
+
+# --------------------------------------------------------------------------------------------
+# header columns
+
+
+def _header_path(scan: Scan, rows: tuple[int, ...], col: int) -> list[str]:
+    sheet = scan.sheet
+    parts = []
+    for r in rows:
+        rr, cc = sheet.merged_origin(r, col)
+        t = scan.text.get((rr, cc), "")
+        if t and (not parts or parts[-1] != t):
+            parts.append(t)
+    return parts
+
+
+def _has(words: tuple[str, ...], text: str) -> bool:
+    return any(w and w in text for w in words)
+
+
+_HEADER_KINDS: dict[tuple[int, tuple[str, ...]], tuple[str, int]] = {}
+
+
+def classify_header(path: list[str], words: Words) -> tuple[str, int]:
+    """(kind, round) of a column from its header path; kind '' when not an answer-table column.
+
+    Memoised per vocabulary: a batch prints the same few headers, and a 方眼紙 sheet repeats one
+    merged header over every grid column it spans.
+    """
+    key = (id(words), tuple(path))
+    got = _HEADER_KINDS.get(key)
+    if got is None:
+        if len(_HEADER_KINDS) > 50_000:
+            _HEADER_KINDS.clear()
+        got = _HEADER_KINDS[key] = _classify_header(path, words)
+    return got
+
+
+def _classify_header(path: list[str], words: Words) -> tuple[str, int]:
+    h = words.headers
+    joined = "|".join(path)
+    rnd = 2 if _has(h.get("round2", ()), joined) else (1 if _has(h.get("round1", ()), joined) else 0)
+    last = path[-1] if path else ""
+    core = last
+    for w in (*h.get("round1", ()), *h.get("round2", ())):
+        core = core.replace(w, "")
+    core = core.strip("()[]【】:-_ ") or last
+    if _has(h.get("target", ()), last):
+        return "target", rnd
+    if _has(h.get("date", ()), last) and not _has(("はい", "いいえ"), last):
+        return "date", rnd
+    if any(last == w for w in h.get("item", ())) or _has(("確認事項", "チェック項目"), last):
+        return "item", rnd
+    if any(last == w for w in h.get("ref", ())):
+        return "ref", rnd
+    if any(last == w for w in h.get("scope", ())):
+        return "scope", rnd
+    if _has(h.get("remarks", ()), last):
+        return "remarks", rnd
+    if any(core == w for w in h.get("yes_column", ())):
+        return "yes", rnd
+    if any(core == w for w in h.get("no_column", ())):
+        return "no", rnd
+    if _has(h.get("answer", ()), last) or (rnd and _has(h.get("answer", ()), joined)):
+        return "answer", rnd
+    if _has(h.get("target", ()), joined):
+        return "target", rnd
+    if _has(h.get("date", ()), joined):
+        return "date", rnd
+    return "", rnd
+
+
+def find_header(scan: Scan, first_item_row: int, words: Words, max_up: int = 8) -> tuple[int, ...]:
+    """Rows above the first item row that carry answer-table header words."""
+    keys = tuple(w for k in ("round1", "round2", "target", "date", "answer", "yes_column",
+                             "no_column") for w in words.headers.get(k, ()))
+    found = []
+    for r in range(first_item_row - 1, max(-1, first_item_row - 1 - max_up), -1):
+        cells = scan.row_cells(r)
+        if not cells:
+            if found:
+                break
+            continue
+        hits = sum(1 for _, t in cells if len(t) <= 24 and _has(keys, t))
+        if hits:
+            found.append(r)
+        elif found and len(cells) >= 2 and all(len(t) <= 16 for _, t in cells):
+            found.append(r)  # a header row with other labels (項番, 確認事項)
+        elif found:
+            break
+    return tuple(sorted(found))
+
+
+def locate_columns(scan: Scan, hits: list[RowHit], words: Words) -> Columns:
+    first = min(h.row for h in hits)
+    header = find_header(scan, first, words)
+    cols = Columns(header_rows=header)
+    if header:
+        seen_answer: list[int] = []
+        # a column is a header column when some header row has its own text there; the grid
+        # columns a merged label spans carry that label's column, not columns of their own
+        own = sorted({c for r in header for c, _t in scan.row_cells(r)})
+        for c in own:
+            path = _header_path(scan, header, c)
+            if not path:
+                continue
+            kind, rnd = classify_header(path, words)
+            _place(cols, kind, rnd, c, seen_answer)
+        _assign_unnumbered(cols)
+    if not cols.rounds:
+        cols = _columns_by_content(scan, hits, cols)
+    return cols
+
+
+def _place(cols: Columns, kind: str, rnd: int, c: int, seen_answer: list[int]) -> None:
+    if kind == "answer":
+        key = rnd or -(len(seen_answer) + 1)  # provisional: numbered left to right later
+        if key not in cols.answer:
+            cols.answer[key] = c
+            seen_answer.append(c)
+    elif kind in ("yes", "no"):
+        target = cols.yes if kind == "yes" else cols.no
+        target.setdefault(rnd or -1, c)
+    elif kind == "date":
+        cols.date.setdefault(rnd or -(c + 1000), c)
+    elif kind == "target":
+        cols.target.setdefault(rnd, c)
+    elif kind == "scope" and cols.scope is None:
+        cols.scope = c
+    elif kind == "ref" and cols.ref is None:
+        cols.ref = c
+
+
+def _assign_unnumbered(cols: Columns) -> None:
+    """Answer columns without 1回目/2回目 are rounds 1, 2 from left to right; an unnumbered
+    date column belongs to the nearest answer column on its left."""
+    provisional = sorted((c, k) for k, c in cols.answer.items() if k < 0)
+    taken = {k for k in cols.answer if k > 0}
+    for c, k in provisional:
+        del cols.answer[k]
+        rnd = next(n for n in (1, 2, 3, 4) if n not in taken)
+        if rnd <= 2:
+            cols.answer[rnd] = c
+            taken.add(rnd)
+    for key in [k for k in cols.yes if k < 0]:
+        cols.yes[1] = cols.yes.pop(key)
+    for key in [k for k in cols.no if k < 0]:
+        cols.no[1] = cols.no.pop(key)
+    for key, c in sorted(((k, c) for k, c in cols.date.items() if k < 0), key=lambda x: x[1]):
+        del cols.date[key]
+        left = [(ac, r) for r, ac in {**cols.answer, **cols.yes, **cols.no}.items() if ac < c]
+        if left:
+            rnd = max(left)[1]
+            cols.date.setdefault(rnd, c)
+
+
+_ANSWERISH = re.compile(r"^(はい|いいえ|[○〇◯●×✓✔☑レ]|済|未|yes|no)")
+
+
+def _columns_by_content(scan: Scan, hits: list[RowHit], cols: Columns) -> Columns:
+    """No usable header: answer columns are those whose cells on item rows read like answers."""
+    item_col = max(h.col for h in hits)
+    rows = [h.row for h in hits]
+    answer_cols = []
+    for c in range(item_col + 1, scan.sheet.ncols):
+        vals = [scan.text.get((r, c), "") for r in rows]
+        filled = [v for v in vals if v]
+        if not filled:
+            continue
+        answerish = sum(1 for v in filled if _ANSWERISH.match(v) or "はい" in v)
+        if answerish >= max(2, len(filled) * 0.6):
+            answer_cols.append(c)
+    out = Columns(header_rows=cols.header_rows, scope=cols.scope, ref=cols.ref, by_content=True)
+    for n, c in enumerate(answer_cols[:2], start=1):
+        out.answer[n] = c
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# header fields
+
+FIELD_LIMIT = 60
+
+
+def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Field]:
+    """Header fields by label: ``label：value`` in one cell, or the value right of / below it."""
+    out: dict[str, Field] = {}
+    labels, all_labels = _field_labels(words)
+    for (r, c), t in sorted(scan.text.items()):
+        if r in skip_rows or len(t) > FIELD_LIMIT:
+            continue
+        for name, w, exact in _label_matches(t, words, labels):
+            if name in out:
+                continue
+            if exact:
+                value = _value_near(scan, r, c, all_labels)
+            else:
+                value = (scan.raw[(r, c)].split("：", 1)[-1] if "：" in scan.raw[(r, c)]
+                         else scan.raw[(r, c)].split(":", 1)[-1]).strip(), r, c
+            if value and value[0].strip():
+                out[name] = Field(value[0].strip(), value[1], value[2], w)
+            break
+    return out
+
+
+_FIELD_LABELS: dict[int, tuple[list[tuple[str, str]], set[str]]] = {}
+_LABEL_MATCHES: dict[tuple[str, int], tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _field_labels(words: Words) -> tuple[list[tuple[str, str]], set[str]]:
+    """(field, label) pairs, longest label first, and the set of labels (once per vocabulary)."""
+    got = _FIELD_LABELS.get(id(words))
+    if got is None:
+        labels = sorted(((name, w) for name, ws in words.fields.items() for w in ws),
+                        key=lambda x: len(x[1]), reverse=True)
+        got = _FIELD_LABELS[id(words)] = (labels, {w for _, w in labels})
+    return got
+
+
+def _label_matches(t: str, words: Words, labels: list[tuple[str, str]]
+                   ) -> tuple[tuple[str, str, bool], ...]:
+    """The labels a cell's text is, in label order: (field, label, the whole cell is the label)
+    or (…, False) for 「label：value」. Memoised: most cells of a batch repeat."""
+    key = (t, id(words))
+    got = _LABEL_MATCHES.get(key)
+    if got is None:
+        bare = re.sub(r"\(.*?\)$", "", t).rstrip(":")
+        got = tuple((name, w, bare == w) for name, w in labels
+                    if bare == w or t.startswith(w + ":"))
+        if len(_LABEL_MATCHES) > 100_000:
+            _LABEL_MATCHES.clear()
+        _LABEL_MATCHES[key] = got
+    return got
+
+
+def _value_near(scan: Scan, r: int, c: int, labels: set[str]) -> tuple[str, int, int] | None:
+    sheet = scan.sheet
+    # right: skip the rest of the label's own merge
+    c0 = sheet.merged_span(r, c)[2]
+    for cc in range(c0 + 1, min(c0 + 6, sheet.ncols)):
+        t = scan.text.get((r, cc))
+        if t:
+            if re.sub(r"\(.*?\)$", "", t).rstrip(":") in labels:
+                return None
+            return scan.raw[(r, cc)], r, cc
+    t = scan.text.get((r + 1, c))
+    if t and re.sub(r"\(.*?\)$", "", t).rstrip(":") not in labels and len(t) < FIELD_LIMIT:
+        return scan.raw[(r + 1, c)], r + 1, c
+    return None

@@ -1,0 +1,321 @@
+"""The one path a file travels: open -> recognise and locate each sheet -> decode -> check -> rows.
+
+:func:`read_file` turns one file into plain rows (:class:`FileRows`) of the output contract
+(:mod:`xltools.output.schema`); :func:`to_result` makes the three frames. A file never stops a
+batch: whatever goes wrong becomes problem rows. The user tasks are in :mod:`xltools.api`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xltools import problems as P
+from xltools.checks.validate import Context, check_answers, check_structure
+from xltools.decode import BLANK, Decoded, Slot, Vocabulary, iso, read_slots
+from xltools.forms.catalogue import Catalogue, load_catalogue
+from xltools.forms.locate import Located, Scan
+from xltools.output.schema import frame
+from xltools.text import cell_text
+from xltools.xlsx.book import Book, address, read_book
+
+Locator = Callable[[Scan, Catalogue], Any]
+
+
+@dataclass
+class Result:
+    """The three tables of the output contract."""
+
+    submissions: pd.DataFrame
+    answers: pd.DataFrame
+    problems: pd.DataFrame
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return iter((self.submissions, self.answers, self.problems))
+
+
+@dataclass
+class FileRows:
+    """Plain rows for one file: picklable, so workers and the store can carry them."""
+
+    path: str
+    sha256: str
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+def submission_id(sha256: str, sheet: str) -> str:
+    return hashlib.sha256(f"{sha256}:{sheet}".encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# locators: one per form; each returns a located object with a ``rows_for`` protocol or None
+
+
+def _locators() -> list[tuple[str, Locator]]:
+    from xltools.forms import checklist
+
+    out: list[tuple[str, Locator]] = [("checklist", checklist.locate)]
+    try:  # the contract and BCP tables (issue 9) plug in here when present
+        from xltools.forms import tables
+
+        # Tables first: they need header labels a checklist never prints (項番 with 初回確認 /
+        # 完了日, or 確認項目 with the BCP title or 大項目 labels), whereas the checklist's fuzzy
+        # item match claims a BCP table (its questions resemble checklist items 2-① and 3-①).
+        out[:0] = tables.LOCATORS
+    except ImportError:
+        pass
+    return out
+
+
+_VOCABULARIES: dict[str, Vocabulary] = {}
+
+
+def _vocabulary(catalogue: Catalogue) -> Vocabulary:
+    """One Vocabulary per catalogue version, so its memo of decoded answers lasts the batch."""
+    got = _VOCABULARIES.get(catalogue.version)
+    if got is None:
+        got = _VOCABULARIES[catalogue.version] = Vocabulary.from_mapping(catalogue.vocabulary)
+    return got
+
+
+def read_file(path: str | os.PathLike[str], catalogue: Catalogue | None = None,
+              passwords: list[str] | None = None, data: bytes | None = None) -> FileRows:
+    """Read one file into plain rows; never raises for a bad file."""
+    catalogue = catalogue or load_catalogue()
+    path = str(path)
+    try:
+        book = read_book(path, passwords=passwords, data=data)
+        return _rows_for_book(book, catalogue)
+    except Exception as exc:  # a bug of ours must not stop the batch: say so, go on
+        detail = f"{type(exc).__name__}: {exc}"
+        tb = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        out = FileRows(path=path, sha256="")
+        out.problems.append(P.make("read.internal_error", path=path, detail=f"{detail} [{tb}]").row())
+        return out
+
+
+def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
+    out = FileRows(path=book.path, sha256=book.sha256)
+    out.problems.extend(p.row() for p in book.problems)
+    if not book.sheets:
+        return out
+    vocab = _vocabulary(catalogue)
+    found_any = False
+    forms: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
+    for sheet in book.sheets:
+        scan = Scan.of(sheet)
+        located = None
+        for _form, locate in _locators():
+            located = locate(scan, catalogue)
+            if located is not None:
+                break
+        if located is None:
+            if scan.text:
+                out.problems.append(P.make("form.sheet_skipped", path=book.path, sheet=sheet.name,
+                                           detail=_skip_hint(scan)).row())
+            continue
+        found_any = True
+        sid = submission_id(book.sha256, sheet.name)
+        if hasattr(located, "to_rows"):  # other forms produce their rows themselves
+            subs, answers, problems = located.to_rows(book, sid, vocab)
+        else:
+            subs, answers, problems = _checklist_rows(book, located, sid, vocab)
+        forms.append((subs, answers, problems))
+    if not found_any:
+        out.problems.append(P.make("form.not_recognised", path=book.path).row())
+    filled = [f for f in forms if not is_untouched(*f)]
+    for subs, answers, problems in forms:
+        if filled and not any(subs is f[0] for f in filled):
+            out.problems.append(P.make("form.blank_sheet", path=book.path, sheet=subs["sheet"],
+                                       detail=_form_label(subs)).row())
+            continue
+        out.submissions.append(subs)
+        out.answers.extend(answers)
+        out.problems.extend(problems)
+    joined = {p["detail"] for p in out.problems if p["code"] == "table.parts_joined"}
+    if joined:  # the second sheet of a contract table read with its first was not skipped
+        out.problems = [p for p in out.problems
+                        if not (p["code"] == "form.sheet_skipped" and p["sheet"] in joined)]
+    return out
+
+
+_NOTHING_WRITTEN = frozenset({"empty"})
+# what reading a blank form says of it; any other problem means something there was not
+# understood (an answer outside the columns read, an unknown row, no answer column...), and a
+# sheet like that is never dropped
+_BLANK_FORM_PROBLEMS = frozenset({
+    "answer.blank", "locate.facility_missing", "locate.vendor_missing", "form.edition_uncertain",
+    "form.variant_uncertain", "table.answer_blank", "table.checked_date_missing",
+    "table.unknown_item", "table.answer_column"})
+
+
+def is_untouched(sub: dict[str, Any], answers: list[dict[str, Any]],
+                 problems: Iterable[dict[str, Any]] = ()) -> bool:
+    """A form sheet nobody filled in: no names, no answer, no date, no mark, and nothing the
+    reader did not understand (every answer cell found and printed blank).
+
+    The official workbook holds the facility form and the vendor form side by side, and a
+    facility returns the whole workbook with the vendor sheet untouched. Listing that sheet as
+    a submission would report dozens of unanswered items for a form nobody was asked to fill,
+    so beside a filled form in the same file it is skipped with an ``info`` problem (the file
+    is still listed). A file whose every form is untouched keeps them: a facility that sent
+    the blank form back must hear that nothing was answered. A sheet with anything written
+    in it, even only a name, is never skipped.
+    """
+    if any(str(sub.get(k) or "").strip() for k in ("facility_name", "vendor_name", "system_name",
+                                                     "facility_code", "respondent")):
+        return False
+    if sub.get("status") != "ok" or any(p["code"] not in _BLANK_FORM_PROBLEMS for p in problems):
+        return False
+    return bool(answers) and all(a.get("answer") == BLANK and a.get("source") in _NOTHING_WRITTEN
+               and not a.get("checked_on") and not a.get("target_on")
+               and not a.get("completed_on") for a in answers)
+
+
+_FORM_LABELS = {"checklist": "チェックリスト", "contract": "契約の役割分担確認表", "bcp": "BCP確認表"}
+
+
+def _form_label(sub: dict[str, Any]) -> str:
+    from xltools.output.templates import VARIANT_LABELS
+
+    form = _FORM_LABELS.get(str(sub.get("form", "")), str(sub.get("form", "")))
+    variant = VARIANT_LABELS.get(str(sub.get("variant", "")), "")
+    edition = str(sub.get("edition", ""))
+    return f"{edition} {form}{'（' + variant + '）' if variant and form == 'チェックリスト' else ''}"
+
+
+def _skip_hint(scan: Scan) -> str:
+    texts = [t for _, t in sorted(scan.raw.items())][:1]
+    return f"（先頭の記入：「{texts[0][:20]}」）" if texts else ""
+
+
+def _checklist_rows(book: Book, located: Located, sid: str, vocab: Vocabulary
+                    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    sheet = located.sheet
+    ctx = Context(path=book.path, submission_id=sid, sheet=sheet.name)
+    slots = read_slots(located, vocab)
+    mark_problems = apply_marks(located, slots, ctx)
+    problems = check_structure(located, ctx) + check_answers(located, slots, ctx) + mark_problems
+    answers = [_answer_row(sid, sheet.name, located, s) for s in slots]
+    answers += _missing_rows(sid, sheet.name, located, slots)
+    fields = {k: f.value for k, f in located.fields.items()}
+    status = "ok"
+    if any(p.code in ("locate.item_missing", "form.no_answer_column", "locate.scope_unclear")
+           for p in problems):
+        status = "partial"
+    sub = {
+        "submission_id": sid, "path": book.path, "sheet": sheet.name, "sha256": book.sha256,
+        "form": located.mapping.form, "variant": located.variant,
+        "edition": located.mapping.edition, "facility_name": fields.get("facility_name", ""),
+        "vendor_name": fields.get("vendor_name", ""), "system_name": fields.get("system_name", ""),
+        "status": status, "facility_code": fields.get("facility_code", ""),
+        "respondent": fields.get("respondent", ""), "confidence": located.confidence,
+        "mapping": located.mapping.key, "file_modified": book.modified,
+    }
+    return sub, answers, [p.row() for p in problems]
+
+
+def _answer_row(sid: str, sheet: str, located: Located, s: Slot) -> dict[str, Any]:
+    it = located.mapping.item(s.item_id)
+    answer = s.decoded.answer
+    return {
+        "submission_id": sid, "item_id": s.item_id, "scope": s.scope, "round": s.round,
+        "answer": answer, "checked_on": iso(s.checked.value), "target_on": iso(s.target.value),
+        "completed_on": "", "source": s.decoded.source, "raw": s.raw, "sheet": sheet,
+        "cell": s.cell, "ref": it.ref, "date_cell": s.date_cell, "raw_date": s.raw_date,
+        "target_cell": s.target_cell, "raw_target": s.raw_target,
+    }
+
+
+def _missing_rows(sid: str, sheet: str, located: Located, slots: list[Slot]) -> list[dict[str, Any]]:
+    """Every expected (item, scope, round) gets a row, blank when it was not found."""
+    have = {(s.item_id, s.scope, s.round) for s in slots}
+    rounds = located.columns.rounds or [1]
+    rows = []
+    for item_id, scope in located.mapping.expected_rows(located.variant):
+        for rnd in rounds:
+            if (item_id, scope, rnd) not in have:
+                rows.append({"submission_id": sid, "item_id": item_id, "scope": scope,
+                             "round": rnd, "answer": BLANK, "checked_on": "", "target_on": "",
+                             "completed_on": "", "source": "missing", "raw": "", "sheet": sheet,
+                             "cell": "", "ref": located.mapping.item(item_id).ref})
+    return rows
+
+
+def apply_marks(located: Located, slots: list[Slot], ctx: Context) -> list[P.Problem]:
+    """Drawn ellipses, ○ text boxes and check boxes decide slots the cells left open.
+
+    A mark over no answer cell but inside the item table is reported (``mark.stray``): it is
+    most likely an answer drawn a row or a column off, and must not vanish silently.
+    """
+    sheet = located.sheet
+    book = sheet.book
+    if book is None or book.kind != "xlsx" or sheet.part is None:
+        return []
+    try:
+        from xltools.xlsx import drawings
+    except ImportError:
+        return []
+    zf = book.zip
+    if zf is None or not drawings.sheet_has_drawings(zf, sheet.part):
+        return []
+    open_slots = [s for s in slots if s.decoded.answer == BLANK and not s.decoded.reason]
+    asks = [drawings.AnswerSlot(key=n, cells=s.answer_cells, roles=s.roles,
+                                texts=tuple(cell_text(sheet.value(r, c)) for r, c in s.answer_cells))
+            for n, s in enumerate(open_slots)]
+    readings, stray = drawings.read_slots(zf, sheet.part, asks, sheet.merged)
+    for n, reading in readings.items():
+        s = open_slots[n]
+        if reading.answer is None:
+            s.decoded = Decoded(BLANK, reading.source, reading.detail or "印の位置から回答を確定できません")
+        else:
+            s.decoded = Decoded(reading.answer, reading.source)
+    rows = [h.row for h in located.rows]
+    out = []
+    for m in stray:
+        if rows and min(rows) <= m.row <= max(rows) and (m.kind != "checkbox" or m.checked):
+            out.append(P.make("mark.stray", path=ctx.path, submission_id=ctx.submission_id,
+                              sheet=ctx.sheet, cell=address(m.row, m.col),
+                              detail=f"{m.kind} {m.name}".strip()))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# many files
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files and folders (recursively) -> sorted file paths; hidden files skipped."""
+    out: list[str] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    out.append(str(f))
+        else:
+            out.append(str(p))
+    return out
+
+
+def to_result(parts: Iterable[FileRows]) -> Result:
+    subs: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for part in parts:
+        subs.extend(part.submissions)
+        answers.extend(part.answers)
+        problems.extend(part.problems)
+    return Result(frame("submissions", subs), frame("answers", answers), frame("problems", problems))
+
+
+__all__ = ["Result", "FileRows", "read_file", "expand_inputs", "to_result", "submission_id"]
