@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from xltools.forms.catalogue import FormMapping, load_catalogue
+from xltools.labels import VARIANT_JA
 from xltools.output.templates import (
-    VARIANT_LABELS,
     Filled,
     Layout,
     write_checklist,
@@ -144,7 +144,7 @@ def official_sheet_name(edition: str, variant: str) -> str:
     """The sheet name the ministry's workbook gives a variant's form."""
     if edition >= "R8" and variant != "vendor":
         return "医療機関・薬局確認用"
-    return VARIANT_LABELS[variant]
+    return VARIANT_JA[variant]
 
 
 def counterpart(variant: str) -> str:

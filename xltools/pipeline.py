@@ -22,6 +22,7 @@ from xltools.checks.validate import Context, check_answers, check_structure
 from xltools.decode import BLANK, Decoded, Slot, Vocabulary, iso, read_slots
 from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.forms.locate import Located, Scan
+from xltools.labels import VARIANT_JA
 from xltools.output.schema import frame
 from xltools.text import cell_text
 from xltools.xlsx.book import Book, address, read_book
@@ -185,10 +186,9 @@ _FORM_LABELS = {"checklist": "チェックリスト", "contract": "契約の役�
 
 
 def _form_label(sub: dict[str, Any]) -> str:
-    from xltools.output.templates import VARIANT_LABELS
 
     form = _FORM_LABELS.get(str(sub.get("form", "")), str(sub.get("form", "")))
-    variant = VARIANT_LABELS.get(str(sub.get("variant", "")), "")
+    variant = VARIANT_JA.get(str(sub.get("variant", "")), "")
     edition = str(sub.get("edition", ""))
     return f"{edition} {form}{'（' + variant + '）' if variant and form == 'チェックリスト' else ''}"
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from xltools.labels import SCOPE_JA
+
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_RANK = {INFO: 0, WARNING: 1, ERROR: 2}
 
@@ -239,10 +241,6 @@ def make(code: str, *, path: str = "", submission_id: str = "", sheet: str = "",
     return Problem(code=code, severity=severity or kind.severity, message=message, path=path,
                    submission_id=submission_id, sheet=sheet, cell=cell, item_id=item_id,
                    scope=scope, round=round, detail=detail)
-
-
-SCOPE_JA = {"all": "全般", "server": "サーバ", "terminal": "端末PC", "network": "ネットワーク機器",
-            "server+terminal": "サーバ・端末PC"}
 
 
 class _Missing(dict):

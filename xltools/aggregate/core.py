@@ -35,13 +35,10 @@ from xltools.aggregate.roster import NameIndex, RosterError, resolve_column
 from xltools.aggregate.tables import TableViews, table_views
 from xltools.checks import crosscheck
 from xltools.forms.catalogue import Catalogue, load_catalogue
+from xltools.labels import ANSWER_JA, FORM_JA, SCOPE_JA, VARIANT_JA
 from xltools.output import schema
-from xltools.problems import CATALOGUE, SCOPE_JA, SEVERITY_RANK, Kind
+from xltools.problems import CATALOGUE, SEVERITY_RANK, Kind
 
-ANSWER_JA = {"yes": "はい", "no": "いいえ", "na": "該当なし", "blank": "未回答"}
-VARIANT_JA = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
-              "joint": "医療機関・事業者"}
-FORM_JA = {"checklist": "チェックリスト", "bcp": "BCP確認表", "contract": "契約確認表"}
 ROLE_JA = {"facility": "医療機関等", "vendor": "事業者", "other": "その他の様式"}
 STATUS_RANK = {"ok": 0, "partial": 1, "failed": 2}
 FACILITY_VARIANTS = ("hospital", "pharmacy")

@@ -53,6 +53,7 @@ from xltools.forms.locate import (
     locate_columns,
     parse_scope,
 )
+from xltools.labels import VARIANT_JA
 from xltools.text import norm
 from xltools.xlsx.book import Sheet, address, read_book
 
@@ -75,8 +76,6 @@ SHEET_LABELS = (
     ("事業者確認用", ("vendor",)),
     ("薬局確認用", ("pharmacy",)),
 )
-VARIANT_JA = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
-              "joint": "共同"}
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _DIGITS = str.maketrans("０１２３４５６７８９（）－‐―．", "0123456789()---.")

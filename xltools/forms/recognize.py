@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from xltools.decode import parse_date
 from xltools.forms.catalogue import Catalogue, FormMapping
 from xltools.forms.locate import RowHit, Scan
+from xltools.labels import VARIANT_JA
 from xltools.text import norm
 
 _CIRCLED = set("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")
@@ -264,7 +265,7 @@ def recognise(scan: Scan, hits: list[RowHit], catalogue: Catalogue, fields: dict
         if note:
             notes.append(("form.edition_uncertain", note))
     if not variant_certain:
-        notes.append(("form.variant_uncertain", _VARIANT_JA[variant]))
+        notes.append(("form.variant_uncertain", VARIANT_JA[variant]))
         confidence = min(confidence, 0.6)
     if variant not in best.variants:
         variant = next(iter(best.variants))
@@ -297,5 +298,3 @@ def _break_tie(tied: list[tuple[float, FormMapping]], scan: Scan, hits: list[Row
     return best, 0.5, f"{best.edition}（{names} の区別がつかないため{how}から判断）"
 
 
-_VARIANT_JA = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
-               "joint": "共同"}

@@ -38,6 +38,7 @@ from typing import Any
 from xltools.decode import Vocabulary, parse_date
 from xltools.forms.catalogue import Catalogue, FormMapping, Item, load_catalogue
 from xltools.forms.locate import Located, Scan, Words
+from xltools.labels import VARIANT_JA, scope_ja
 from xltools.text import _BRACKETS, cell_text, norm
 from xltools.xlsx.book import Sheet, read_book
 from xltools.xlsx.patch import Patcher, PatchError, address
@@ -51,10 +52,7 @@ MARKS = ("word", "circle")
 SUMMARY_NAME = "提出用一覧.xlsx"
 DEFAULT_PATTERN = "{facility}_{system}_{label}.xlsx"
 PATTERN_FIELDS = ("facility", "system", "code", "vendor", "respondent", "label", "row")
-VARIANT_LABELS = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用",
-                  "joint": "役割分担確認表"}
 FORMS = ("checklist", "contract")
-SCOPE_JA = {"all": "全般", "server": "サーバ", "terminal": "端末PC", "network": "ネットワーク機器"}
 
 # Sheet names and headers of the answers workbook (``--example``). Headers are matched after
 # norm() by prefix, so "回答（はい/いいえ）" and "回答" both work.
@@ -358,10 +356,6 @@ def target_word(mapping: FormMapping) -> str:
     return "完了日" if mapping.form == "contract" else "目標日"
 
 
-def scope_ja(scope: str) -> str:
-    return "・".join(SCOPE_JA.get(s, s) for s in scope.split("+"))
-
-
 def _ref_key(ref: str) -> str:
     """A printed ref made comparable: widths, dashes and spaces unified, circled digits kept
     (so ``2-⑦`` never matches an R5 ``2-(7)``, which is a different item)."""
@@ -519,7 +513,7 @@ def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[Fil
 
 
 def _unknown_msg(text: str, res: _Resolver) -> str:
-    form = f"{res.mapping.era}版 {VARIANT_LABELS.get(res.variant, res.variant)}"
+    form = f"{res.mapping.era}版 {VARIANT_JA.get(res.variant, res.variant)}"
     if re.fullmatch(r"[A-Za-z0-9_\-]+(:[a-z+]*)?", text.strip()) and not text.strip()[:1].isdigit():
         return (f"ID「{text}」はテンプレートの様式（{form}）にない項目です。回答ファイルを別の年度版・様式で"
                 "作った可能性があります。テンプレートと同じ様式で xltools fill --example を作り直すか、"
@@ -672,7 +666,7 @@ class Template:
 
     @property
     def label(self) -> str:
-        return VARIANT_LABELS.get(self.variant, self.variant)
+        return VARIANT_JA.get(self.variant, self.variant)
 
     def layout(self, part: str) -> Any:
         """The sheet's geometry (for drawing ellipses), loaded once: filling changes values
@@ -728,8 +722,8 @@ def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = No
         raise TemplateError([FillProblem(
             "fill.template_not_form", name,
             f"様式の違うシートが複数あります（{first.sheet.name}: {first.mapping.edition} "
-            f"{VARIANT_LABELS.get(first.variant)}、{other[0].sheet.name}: {other[0].mapping.edition} "
-            f"{VARIANT_LABELS.get(other[0].variant)}）。記入するシートだけを残してください。")])
+            f"{VARIANT_JA.get(first.variant)}、{other[0].sheet.name}: {other[0].mapping.edition} "
+            f"{VARIANT_JA.get(other[0].variant)}）。記入するシートだけを残してください。")])
     problems: list[FillProblem] = []
     slots: dict[Key, list[Slot]] = {}
     fields: dict[str, FieldSlot] = {}
@@ -1432,7 +1426,7 @@ def write_example(path: str | os.PathLike[str], edition: str = "R8", variant: st
 def _help_lines(m: FormMapping, variant: str) -> list[str]:
     it = m.items_for(variant)[-1]
     return [
-        f"{m.era}版 {VARIANT_LABELS.get(variant, variant)} の一括記入用ファイルです。",
+        f"{m.era}版 {VARIANT_JA.get(variant, variant)} の一括記入用ファイルです。",
         "",
         f"1. 「{DEFAULTS_SHEET}」に、ほとんどの施設に共通する回答（はい／いいえ）・確認日・目標日を記入します。",
         "   目標日は回答が「いいえ」の項目に使われます（施設ごとに「いいえ」にする項目の目標日も、ここに書いておけます）。",

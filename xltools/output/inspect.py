@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from xltools.labels import SEVERITY_JA, VARIANT_JA
+
 ANSWER_JA = {"yes": "はい", "no": "いいえ", "na": "該当なし", "blank": "—"}
 SOURCE_JA = {"text": "記入", "dropdown": "選択", "strike": "取消線", "mark": "印", "columns": "列の印",
              "shape": "図形", "checkbox": "チェックボックス", "empty": "", "missing": "行なし"}
-SEVERITY_JA = {"error": "エラー", "warning": "警告", "info": "情報"}
-VARIANT_JA = {"hospital": "医療機関", "pharmacy": "薬局", "vendor": "事業者", "joint": "医療機関・事業者"}
 
 
 def _table(rows: list[list[str]]) -> str:

@@ -23,11 +23,10 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from xltools.aggregate.core import ANSWER_JA, TOTAL, Consolidation
+from xltools.labels import SCOPE_JA, SEVERITY_JA
 from xltools.output import schema
-from xltools.problems import SCOPE_JA
 
 FONT = "Meiryo UI"  # Windows; Excel falls back by charset, LibreOffice by fontconfig
-SEVERITY_JA = {"error": "エラー", "warning": "警告", "info": "情報"}
 SHEETS = ("概要", "項目別集計", "施設別一覧", "不一致", "目標日", "未提出", "要確認", "明細",
           "経年比較")
 TABLE_SHEETS = ("契約確認表", "BCP確認表", "確認表の突き合わせ")  # after 不一致, when tables were read

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from xltools.forms.catalogue import FormMapping, Item, load_catalogue
+from xltools.labels import VARIANT_JA
 
 SCOPE_HEADINGS = {"server": "サーバについて", "terminal": "端末PCについて",
                   "network": "ネットワーク機器について", "all": "医療情報システム全般について"}
 SCOPE_LABELS = {"server": "サーバ", "terminal": "端末PC", "network": "ネットワーク機器",
                 "all": "医療情報システム全般"}
-VARIANT_LABELS = {"hospital": "医療機関確認用", "pharmacy": "薬局確認用", "vendor": "事業者確認用"}
 PRINTED_CHOICE = "はい・いいえ"
 
 
@@ -169,7 +169,7 @@ def write_checklist(wb: Any, ws: Any, m: FormMapping, variant: str, layout: Layo
             ws.set_column(c, c, layout.col_widths.get(name, _WIDTH[_kind(name)]))
     r = layout.start_row
     title = m.variants[variant].title if layout.title is None else layout.title
-    label = VARIANT_LABELS.get(variant, "") if layout.label is None else layout.label
+    label = VARIANT_JA.get(variant, "") if layout.label is None else layout.label
     if m.edition >= "R8" and variant != "vendor" and layout.label is None:
         label = "医療機関・薬局確認用"
     last = c0 + len(cols) - 1
@@ -528,7 +528,7 @@ def write_template(path: str | Path, form: str = "checklist", edition: str = "R8
         raise ValueError(f"{form} {edition} has no variant {variant!r}; known: {sorted(m.variants)}")
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet(VARIANT_LABELS.get(variant, variant) if edition < "R8" or variant == "vendor"
+    ws = wb.add_worksheet(VARIANT_JA.get(variant, variant) if edition < "R8" or variant == "vendor"
                           else "医療機関・薬局確認用")
     write_checklist(wb, ws, m, variant)
     wb.close()
