@@ -75,6 +75,12 @@ def _fmt_date(d: dt.date, style: str, fy: int) -> Any:
         return f"{d.year}年{d.month}月{d.day}日"
     if style == "fullwidth":
         return f"{d.year}/{d.month}/{d.day}".translate(str.maketrans("0123456789/", "０１２３４５６７８９／"))
+    if style == "weekday":  # 2024/10/1(火): how a date copied from a calendar arrives
+        return f"{d.year}/{d.month}/{d.day}（{'月火水木金土日'[d.weekday()]}）"
+    if style == "era_weekday":
+        return f"令和{era}年{d.month}月{d.day}日({'月火水木金土日'[d.weekday()]})"
+    if style == "datetime":  # a date cell re-typed as text from Excel's display
+        return f"{d.year}/{d.month}/{d.day} 0:00:00"
     raise ValueError(style)
 
 

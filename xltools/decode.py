@@ -61,7 +61,9 @@ class Decoded:
 _DATE_IN_TEXT = re.compile(
     r"\(\s*[0-9]{0,4}\s*[/.]?\s*[0-9]{0,2}\s*/\s*[0-9]{0,2}\s*\)"  # ( 10 / 1 ) or ( / )
     r"|(?:令和|平成|r|h)\s*(?:[0-9]{1,2}|元)\s*[年./-]\s*[0-9]{1,2}\s*[月./-]\s*[0-9]{1,2}\s*日?"
+    r"(?:\s*\([月火水木金土日](?:曜日?)?\))?(?:\s*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
     r"|[0-9]{4}\s*[年./-]\s*[0-9]{1,2}\s*[月./-]\s*[0-9]{1,2}\s*日?"
+    r"(?:\s*\([月火水木金土日](?:曜日?)?\))?(?:\s*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
     r"|[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日"
     r"|(?<![0-9])[0-9]{1,2}/[0-9]{1,2}(?![0-9/])"
 )
@@ -256,14 +258,36 @@ def parse_date(value: Any, fiscal_year: int | None) -> DateRead:
     return _parse_date_text(str(value), fiscal_year)
 
 
+# What people (and Excel's text export) write after a date: a time, a weekday. Both are taken
+# off before whitespace goes ("2024/10/1 0:00:00" would otherwise read as "2024/10/10:00:00");
+# a weekday that contradicts the date makes the date unreadable, never silently one of the two.
+_RE_TIME_TAIL = re.compile(
+    r"(?:(?<=[0-9日])[\sTt]+|(?<=\))\s*)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*$")
+_RE_WEEKDAY_TAIL = re.compile(r"\s*(?:\(([月火水木金土日])(?:曜日?)?\)|([月火水木金土日])曜日?)\s*$")
+_WEEKDAYS = "月火水木金土日"
+
+
+def _date_tails(t: str) -> tuple[str, int | None]:
+    """``t`` without a trailing time and weekday, and the weekday (0 = Monday) if written."""
+    t = _RE_TIME_TAIL.sub("", t.strip())
+    m = _RE_WEEKDAY_TAIL.search(t)
+    if not m or m.start() == 0:
+        return t, None
+    return _RE_TIME_TAIL.sub("", t[:m.start()]), _WEEKDAYS.index(m.group(1) or m.group(2))
+
+
 @lru_cache(maxsize=16384)
 def _parse_date_text(text: str, fiscal_year: int | None) -> DateRead:
     t = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    t, weekday = _date_tails(t)
     t = _SPACE.sub("", t).lower().strip("。.")
     if not t or _RE_EMPTY.match(t):
-        return DateRead(None, True)
+        return DateRead(None, weekday is None)
     t = t.strip("()")
-    return _parse_text_date(t, fiscal_year)
+    got = _parse_text_date(t, fiscal_year)
+    if weekday is not None and got.value is not None and got.value.weekday() != weekday:
+        return DateRead(None, False)
+    return got
 
 
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:

@@ -1,7 +1,8 @@
 """Facility rosters and facility-name matching.
 
 A roster is the list of facilities a prefecture, health centre or hospital group expects forms
-from. It comes as CSV (UTF-8, UTF-8 with BOM, or CP932) or xlsx, with columns found by their
+from. It comes as CSV (UTF-8 with or without BOM, UTF-16, CP932 or EUC-JP: see
+:func:`decode_roster`) or xlsx, with columns found by their
 Japanese or English header names (see :data:`HEADER_ALIASES`); the header row need not be the
 first row.
 
@@ -307,14 +308,84 @@ def _read_raw(path: Path) -> pd.DataFrame:
             return pd.read_excel(path, header=None, dtype=str, sheet_name=0, engine=engine)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a roster error
             raise RosterError(f"{path}: 名簿を読めません（{exc}）") from exc
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp932"):
+    text, encoding = decode_roster(path.read_bytes(), path)
+    frame = _csv_frame(text)
+    frame.attrs["encoding"] = encoding
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# CSV encodings
+
+#: how each encoding is named to the user
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（BOM 付き）", "utf-16-le": "UTF-16 LE",
+                  "utf-16-be": "UTF-16 BE", "cp932": "Shift_JIS（CP932）", "euc_jp": "EUC-JP"}
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_NAME_HEADERS = tuple(plain_name(a) for a in HEADER_ALIASES["name"] if not a.isascii())
+
+
+def decode_roster(data: bytes, path: Path | str = "") -> tuple[str, str]:
+    """A CSV roster's text and the encoding it was written in.
+
+    A byte-order mark decides (UTF-8, UTF-16 LE/BE). Otherwise UTF-8 when the bytes are valid
+    UTF-8, UTF-16 when they hold NUL bytes; else Shift_JIS (CP932) or EUC-JP: many EUC-JP
+    files are also valid CP932 bytes (read as half-width kana and stray kanji), so when both
+    decode, the one whose text names a facility-name column, then the one that reads as
+    ordinary Japanese, wins. Bytes that none of these decode raise :class:`RosterError`
+    saying the encoding is the problem.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding.replace("-sig", "")), encoding
+            except UnicodeDecodeError as exc:
+                raise _encoding_error(path, f"{ENCODING_NAMES[encoding]} の BOM がありますが、"
+                                      f"{exc.start} バイト目から先がその文字コードではありません") from exc
+    candidates = ("utf-16-le", "utf-16-be") if b"\x00" in data else ("utf-8", "cp932", "euc_jp")
+    texts: list[tuple[str, str]] = []
+    for encoding in candidates:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return _csv_frame(text)
-    raise RosterError(f"{path}: 名簿の文字コードを判別できません。UTF-8 か Shift_JIS（CP932）で保存してください。")
+        if encoding == "utf-8" or "\x00" not in text:
+            texts.append((text, encoding))
+        if encoding == "utf-8":
+            break
+    if not texts:
+        raise _encoding_error(path, "UTF-8・UTF-16・Shift_JIS（CP932）・EUC-JP のいずれとしても"
+                              "読めません")
+    return max(texts, key=lambda te: (_names_column(te[0]), _japanese_score(te[0])))
+
+
+def _encoding_error(path: Path | str, why: str) -> RosterError:
+    return RosterError(f"{path}: 名簿の文字コードを判別できません（{why}）。Excel の「CSV UTF-8"
+                       "（コンマ区切り）」で保存し直すか、xlsx のまま指定してください。")
+
+
+def _names_column(text: str) -> bool:
+    head = plain_name(text[:4096])
+    return any(h in head for h in _NAME_HEADERS)
+
+
+def _japanese_score(text: str) -> float:
+    """Share of the non-ASCII characters that ordinary Japanese text is made of.
+
+    Half-width kana count little and private-use or control characters not at all: that is
+    what EUC-JP bytes read as CP932 (or UTF-16 read in the wrong byte order) look like.
+    """
+    total = good = 0.0
+    for ch in text[:20000]:
+        o = ord(ch)
+        if o < 0x80:
+            continue
+        total += 1
+        if (0x3000 <= o <= 0x30FF or 0x4E00 <= o <= 0x9FFF or 0xFF01 <= o <= 0xFF5E
+                or 0x2010 <= o <= 0x226B or 0x3200 <= o <= 0x33FF):
+            good += 1
+        elif 0xFF61 <= o <= 0xFF9F:
+            good += 0.3
+    return good / total if total else 1.0
 
 
 def _csv_frame(text: str) -> pd.DataFrame:
@@ -337,15 +408,19 @@ def load_roster(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise RosterError(f"{path}: 名簿ファイルが見つかりません。")
-    raw = _read_raw(path).fillna("")
+    raw = _read_raw(path)
+    encoding = raw.attrs.get("encoding")
+    raw = raw.fillna("")
     for r in range(min(20, len(raw))):
         headers = [str(v) for v in raw.iloc[r].tolist()]
         cols = _assign_headers(headers)
         if "name" in cols:
             return roster_frame(raw.iloc[r + 1:], headers, cols, first_row=r + 2)
+    read_as = (f"（文字コード {ENCODING_NAMES[encoding]} として読みました。文字化けしている場合は"
+               "「CSV UTF-8（コンマ区切り）」で保存し直してください）") if encoding else ""
     raise RosterError(
         f"{path}: 名称の列が見つかりません。見出しに「医療機関名」「施設名」「名称」"
-        "または name を含む列を用意してください。")
+        f"または name を含む列を用意してください{read_as}。")
 
 
 def roster_frame(body: pd.DataFrame, headers: list[str], cols: dict[str, int],

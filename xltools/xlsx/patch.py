@@ -8,7 +8,10 @@ edits only the ``<c>`` elements it writes and copies every other package part by
 Strings are written as inline strings (``t="inlineStr"``), so ``sharedStrings.xml`` stays
 untouched; numbers and dates as ``<v>`` numbers. A date cell keeps its style when that style
 already shows a date, otherwise it gets a copy of its style with a date number format, added
-to ``styles.xml`` (the only other part that may change).
+to ``styles.xml``. When the template holds formulas, ``workbook.xml`` gets
+``<calcPr fullCalcOnLoad="1"/>``: the formulas' cached results were computed from the blank
+template, and without it Excel would show them stale until someone presses F9. These two are
+the only other parts that may change.
 
 A :class:`Patcher` parses the template once and renders any number of filled copies, because
 a vendor fills the same template for hundreds of facilities.
@@ -210,6 +213,8 @@ class Patcher:
             raise PatchError(f"xlsx として開けません: {exc}") from exc
         self._sheets: dict[str, _Sheet] = {}
         self._styles = _Styles(self.parts.get("xl/styles.xml"))
+        self.has_formulas = any(_FORMULA.search(data) for name, data in self.parts.items()
+                                if name.startswith("xl/worksheets/") and name.endswith(".xml"))
 
     def sheet(self, part: str) -> _Sheet:
         if part not in self._sheets:
@@ -237,6 +242,8 @@ class Patcher:
         styles = self._styles.data()
         if styles is not None:
             out_parts["xl/styles.xml"] = styles
+        if self.has_formulas and any(edits.values()) and _WORKBOOK in out_parts:
+            out_parts[_WORKBOOK] = full_calc_on_load(out_parts[_WORKBOOK])
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as out:
             for info in self.infos:
@@ -261,6 +268,28 @@ class Patcher:
             _set_value(el, value, style, self._styles, f"{part}!{address(r, c)}")
         _grow_dimension(root, cells)
         return _serialise_like(root, self.parts[part])
+
+
+_WORKBOOK = "xl/workbook.xml"
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# CT_Workbook's children after calcPr (ECMA-376 18.2.28): calcPr goes before the first of these
+_AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                  "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
+
+
+def full_calc_on_load(workbook_xml: bytes) -> bytes:
+    """``workbook.xml`` with ``<calcPr fullCalcOnLoad="1"/>``: every formula recalculated on open."""
+    root = etree.fromstring(workbook_xml, SAFE_PARSER)
+    calc = root.find(f"{{{NS_MAIN}}}calcPr")
+    if calc is not None and calc.get("fullCalcOnLoad") in ("1", "true"):
+        return workbook_xml  # already so: the part stays byte for byte
+    if calc is None:
+        calc = etree.Element(f"{{{NS_MAIN}}}calcPr")
+        later = [i for i, el in enumerate(root) if isinstance(el.tag, str)
+                 and etree.QName(el).localname in _AFTER_CALC_PR]
+        root.insert(later[0] if later else len(root), calc)
+    calc.set("fullCalcOnLoad", "1")
+    return _serialise_like(root, workbook_xml)
 
 
 def _serialise_like(root: etree._Element, original: bytes) -> bytes:
