@@ -377,7 +377,7 @@ def write_table_workbook(path: str | Path, specs: list[ContractSpec | BcpSpec],
 
 
 def _draw(data: bytes, drawn: list[_Drawn]) -> bytes:
-    from xltools.xlsx import drawing_writer as dw
+    from testkit import drawing_writer as dw
     from xltools.xlsx import drawings
 
     for d in drawn:
@@ -404,7 +404,7 @@ def _a1(r: int, c: int) -> str:
 
 def _ellipse_box(lay: Any, rc: tuple[int, int], word: str, zf: zipfile.ZipFile, part: str) -> Any:
     """The word's box plus a margin that never reaches the other word (as a respondent draws)."""
-    from xltools.xlsx import drawing_writer as dw
+    from testkit import drawing_writer as dw
     from xltools.xlsx import drawings
 
     r, c = rc

@@ -299,7 +299,7 @@ def test_fast_ellipses_equal_add_ellipse_over_word(edition: str, cases: dict) ->
     """fill draws all ellipses of a file in one rewrite; they must be exactly the ones
     drawing_writer.add_ellipse_over_word draws one at a time."""
     from xltools.output.fill import render
-    from xltools.xlsx.drawing_writer import add_ellipse_over_word
+    from testkit.drawing_writer import add_ellipse_over_word
 
     case = cases[(edition, "vendor")]
     tpl = open_template(case.template)

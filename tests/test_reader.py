@@ -223,7 +223,7 @@ def test_validation_problems(tmp_path: Path) -> None:
 
 def test_drawn_ellipses_answer_printed_cells(templates_dir: Path, tmp_path: Path) -> None:
     """A printed はい・いいえ with an ellipse drawn over one word reads as that word (source shape)."""
-    from xltools.xlsx import drawing_writer
+    from testkit import drawing_writer
 
     blank = templates_dir / "R6_hospital.xlsx"
     res = api.read(blank)

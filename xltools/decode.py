@@ -12,10 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from xltools.text import _BRACKETS, _SPACE, cell_text, norm  # noqa: F401  (re-exported)
 from xltools.xlsx.book import Run
+from xltools.xlsx.cells import address
 
 # --------------------------------------------------------------------------------------------
 # vocabulary
@@ -408,11 +409,7 @@ def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
     return Decoded(BLANK, "empty"), raw, cell, tuple(cells)
 
 
-@lru_cache(maxsize=65536)
-def _addr(row: int, col: int) -> str:
-    from xltools.xlsx.book import address
-
-    return address(row, col)
+_addr = lru_cache(maxsize=65536)(address)
 
 
 def read_slots(located: Any, vocab: Vocabulary) -> list[Slot]:
@@ -462,3 +459,55 @@ def _read_dates(slot: Slot, sheet: Any, cols: Any, rnd: int, fy: int, target_fy:
         value, (r, c) = _cell_value(sheet, slot.row, target_col)
         slot.target = parse_date(value, target_fy)
         slot.raw_target, slot.target_cell = cell_text(value), _addr(r, c)
+
+
+# --------------------------------------------------------------------------------------------
+# drawn marks: ellipses, ○ text boxes and check boxes over the answer cells
+
+
+class MarkNote(NamedTuple):
+    """A finding of the drawing layer, before it becomes a problem row."""
+
+    code: str  # mark.stray | mark.drawing_unreadable
+    cell: str
+    detail: str
+
+
+UNDECIDED_MARK = "印の位置から回答を確定できません"
+
+
+def apply_drawn_marks(sheet: Any, slots: list[Slot], item_rows: list[int]) -> list[MarkNote]:
+    """Let drawn marks decide the slots their cells left open; the one place for every form.
+
+    A slot whose cells hold nothing decisive (blank, or the printed ``はい・いいえ``) is decided
+    by the ellipse, ○ text box or checked box over one of its words
+    (:func:`xltools.xlsx.drawings.read_slots_with_issues`); marks that are not clearly over
+    one word leave it blank with the reason. A mark inside the item table (between the first
+    and last of ``item_rows``) but over no answer cell is reported (``mark.stray``): most
+    likely an answer drawn a row or a column off, which must not vanish silently. A drawing
+    part that cannot be read is reported (``mark.drawing_unreadable``): answers may hide in it.
+    """
+    book = sheet.book
+    if book is None or book.kind != "xlsx" or sheet.part is None or book.zip is None:
+        return []
+    from xltools.xlsx import drawings
+
+    if not drawings.sheet_has_drawings(book.zip, sheet.part):
+        return []
+    open_slots = [s for s in slots if s.answer_cells and s.decoded.answer == BLANK
+                  and not s.decoded.reason]
+    asks = [drawings.AnswerSlot(key=n, cells=s.answer_cells, roles=s.roles,
+                                texts=tuple(cell_text(sheet.value(r, c)) for r, c in s.answer_cells))
+            for n, s in enumerate(open_slots)]
+    readings, stray, unreadable = drawings.read_slots_with_issues(book.zip, sheet.part, asks,
+                                                                  sheet.merged)
+    for n, reading in readings.items():
+        s = open_slots[n]
+        s.decoded = (Decoded(reading.answer, reading.source) if reading.answer is not None else
+                     Decoded(BLANK, reading.source, reading.detail or UNDECIDED_MARK))
+    notes = [MarkNote("mark.drawing_unreadable", "", issue) for issue in unreadable]
+    if item_rows:
+        first, last = min(item_rows), max(item_rows)
+        notes += [MarkNote("mark.stray", address(m.row, m.col), f"{m.kind} {m.name}".strip())
+                  for m in stray if first <= m.row <= last and (m.kind != "checkbox" or m.checked)]
+    return notes

@@ -19,13 +19,12 @@ import pandas as pd
 
 from xltools import problems as P
 from xltools.checks.validate import Context, check_answers, check_structure
-from xltools.decode import BLANK, Decoded, Slot, Vocabulary, iso, read_slots
+from xltools.decode import BLANK, Slot, Vocabulary, apply_drawn_marks, iso, read_slots
 from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.forms.locate import Located, Scan
 from xltools.labels import VARIANT_JA
 from xltools.output.schema import frame
-from xltools.text import cell_text
-from xltools.xlsx.book import Book, address, read_book
+from xltools.xlsx.book import Book, read_book
 
 Locator = Callable[[Scan, Catalogue], Any]
 
@@ -62,19 +61,12 @@ def submission_id(sha256: str, sheet: str) -> str:
 
 
 def _locators() -> list[tuple[str, Locator]]:
-    from xltools.forms import checklist
+    from xltools.forms import checklist, tables
 
-    out: list[tuple[str, Locator]] = [("checklist", checklist.locate)]
-    try:  # the contract and BCP tables (issue 9) plug in here when present
-        from xltools.forms import tables
-
-        # Tables first: they need header labels a checklist never prints (項番 with 初回確認 /
-        # 完了日, or 確認項目 with the BCP title or 大項目 labels), whereas the checklist's fuzzy
-        # item match claims a BCP table (its questions resemble checklist items 2-① and 3-①).
-        out[:0] = tables.LOCATORS
-    except ImportError:
-        pass
-    return out
+    # Tables first: they need header labels a checklist never prints (項番 with 初回確認 /
+    # 完了日, or 確認項目 with the BCP title or 大項目 labels), whereas the checklist's fuzzy
+    # item match claims a BCP table (its questions resemble checklist items 2-① and 3-①).
+    return [*tables.LOCATORS, ("checklist", checklist.locate)]
 
 
 _VOCABULARIES: dict[str, Vocabulary] = {}
@@ -252,41 +244,10 @@ def _missing_rows(sid: str, sheet: str, located: Located, slots: list[Slot]) -> 
 
 
 def apply_marks(located: Located, slots: list[Slot], ctx: Context) -> list[P.Problem]:
-    """Drawn ellipses, ○ text boxes and check boxes decide slots the cells left open.
-
-    A mark over no answer cell but inside the item table is reported (``mark.stray``): it is
-    most likely an answer drawn a row or a column off, and must not vanish silently.
-    """
-    sheet = located.sheet
-    book = sheet.book
-    if book is None or book.kind != "xlsx" or sheet.part is None:
-        return []
-    try:
-        from xltools.xlsx import drawings
-    except ImportError:
-        return []
-    zf = book.zip
-    if zf is None or not drawings.sheet_has_drawings(zf, sheet.part):
-        return []
-    open_slots = [s for s in slots if s.decoded.answer == BLANK and not s.decoded.reason]
-    asks = [drawings.AnswerSlot(key=n, cells=s.answer_cells, roles=s.roles,
-                                texts=tuple(cell_text(sheet.value(r, c)) for r, c in s.answer_cells))
-            for n, s in enumerate(open_slots)]
-    readings, stray = drawings.read_slots(zf, sheet.part, asks, sheet.merged)
-    for n, reading in readings.items():
-        s = open_slots[n]
-        if reading.answer is None:
-            s.decoded = Decoded(BLANK, reading.source, reading.detail or "印の位置から回答を確定できません")
-        else:
-            s.decoded = Decoded(reading.answer, reading.source)
-    rows = [h.row for h in located.rows]
-    out = []
-    for m in stray:
-        if rows and min(rows) <= m.row <= max(rows) and (m.kind != "checkbox" or m.checked):
-            out.append(P.make("mark.stray", path=ctx.path, submission_id=ctx.submission_id,
-                              sheet=ctx.sheet, cell=address(m.row, m.col),
-                              detail=f"{m.kind} {m.name}".strip()))
-    return out
+    """Drawn marks decide the checklist's open slots (:func:`xltools.decode.apply_drawn_marks`)."""
+    notes = apply_drawn_marks(located.sheet, slots, [h.row for h in located.rows])
+    return [P.make(n.code, path=ctx.path, submission_id=ctx.submission_id, sheet=ctx.sheet,
+                   cell=n.cell, detail=n.detail) for n in notes]
 
 
 # --------------------------------------------------------------------------------------------

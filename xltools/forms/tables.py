@@ -38,6 +38,7 @@ from xltools.decode import (
     Vocabulary,
     _decode_cell,
     _decode_split,
+    apply_drawn_marks,
     iso,
     parse_date,
 )
@@ -351,35 +352,6 @@ def _answer_slot(sheet: Any, item: ItemRow, cols: dict[str, list[int]], vocab: V
                 DateRead(None, True))
 
 
-def apply_drawn_marks(sheet: Any, items: list[ItemRow]) -> list[Issue]:
-    """Ellipses, ○ text boxes and check boxes decide the answers the cells left open.
-
-    A checked box or mark inside the table but on no answer cell is reported (``mark.stray``):
-    it is most likely an answer placed a row or a column off and must not vanish silently.
-    """
-    book = sheet.book
-    if book is None or book.kind != "xlsx" or sheet.part is None or book.zip is None:
-        return []
-    from xltools.xlsx import drawings
-
-    if not drawings.sheet_has_drawings(book.zip, sheet.part):
-        return []
-    open_slots = [it.slot for it in items if it.slot is not None and it.slot.answer_cells
-                  and it.slot.decoded.answer == BLANK and not it.slot.decoded.reason]
-    asks = [drawings.AnswerSlot(key=n, cells=s.answer_cells, roles=s.roles,
-                                texts=tuple(cell_text(sheet.value(r, c)) for r, c in s.answer_cells))
-            for n, s in enumerate(open_slots)]
-    readings, stray = drawings.read_slots(book.zip, sheet.part, asks, sheet.merged)
-    for n, reading in readings.items():
-        s = open_slots[n]
-        s.decoded = (Decoded(reading.answer, reading.source) if reading.answer is not None else
-                     Decoded(BLANK, reading.source, reading.detail or "印の位置から回答を確定できません"))
-    rows = [it.row for it in items]
-    return [Issue("mark.stray", cell=address(m.row, m.col), detail=f"{m.kind} {m.name}".strip())
-            for m in stray if rows and min(rows) <= m.row <= max(rows)
-            and (m.kind != "checkbox" or m.checked)]
-
-
 def _answer_row(sid: str, sheet: str, it: ItemRow, checked_on: str = "",
                 completed_on: str = "", date_cell: str = "", raw_date: str = "") -> dict[str, Any]:
     s = it.slot
@@ -441,7 +413,9 @@ class LocatedTable:
         for seg in (self, *self.joined):
             for it in seg.items:
                 it.slot = _answer_slot(seg.sheet, it, seg.columns, vocab, tick=self.form == "bcp")
-            own = list(seg.issues) + apply_drawn_marks(seg.sheet, seg.items)
+            marks = apply_drawn_marks(seg.sheet, [it.slot for it in seg.items if it.slot],
+                                      [it.row for it in seg.items])
+            own = list(seg.issues) + [Issue(n.code, cell=n.cell, detail=n.detail) for n in marks]
             answers += (seg._contract_answers(submission_id, own) if self.form == "contract"
                         else seg._bcp_answers(submission_id, own))
             issues += [replace(i, sheet=i.sheet or seg.sheet.name) for i in own]

@@ -810,11 +810,9 @@ def _catalogue_contract_mapping() -> FormMapping:
 
 def _open_contract(path: str, sheets: list[Sheet], patcher: Patcher,
                    catalogue: Catalogue) -> Template | None:
-    """A contract role table template (None when no sheet is one, or tables is not installed)."""
-    try:
-        from xltools.forms.tables import locate_contract
-    except ImportError:
-        return None
+    """A contract role table template (None when no sheet is one)."""
+    from xltools.forms.tables import locate_contract
+
     found = []
     for sheet in sheets:
         loc = locate_contract(Scan.of(sheet), catalogue) if sheet.part else None
@@ -1084,14 +1082,14 @@ def render(template: Template, answers: dict[Key, Answer], fields: dict[str, str
     return _draw(template, template.patcher.render(edits), circles, edits)
 
 
-ELLIPSE_MARGIN = 2.0  # points around the word, as drawing_writer.add_ellipse_over_word
+ELLIPSE_MARGIN = 2.0  # points around the word, as testkit.drawing_writer.add_ellipse_over_word
 
 
 def _draw(template: Template, data: bytes, circles: list[tuple[str, str, str]],
           edits: dict[str, dict[Cell, Any]]) -> bytes:
     """Draw every ellipse of one file in one package rewrite.
 
-    ``drawing_writer.add_ellipse_over_word`` reopens and rewrites the package per ellipse
+    ``testkit.drawing_writer.add_ellipse_over_word`` reopens and rewrites the package per ellipse
     (~5 ms each, 80 ms a form): fine for one file, 40 s for 500. The sheet geometry does not
     change between facilities (only values are written), so it is loaded once per template and
     the boxes come from the same ``drawing_writer.ellipse_box``.

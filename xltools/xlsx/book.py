@@ -28,6 +28,15 @@ from typing import Any
 from lxml import etree
 
 from xltools import problems as P
+from xltools.xlsx.cells import (  # noqa: F401  (re-exported: the one A1 implementation)
+    Cell,
+    address,
+    col_index,
+    col_letters,
+    parse_range,
+    parse_ref,
+)
+from xltools.xlsx.parts import resolve_target
 
 MAX_ROWS = 5000  # a checklist has < 200 rows; a sheet of a million rows is scanned this far
 MAX_COLS = 120
@@ -41,8 +50,6 @@ NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                               remove_blank_text=False)
-
-Cell = tuple[int, int]  # 0-based (row, col)
 
 
 @dataclass
@@ -312,7 +319,7 @@ def _worksheet_parts(zf: zipfile.ZipFile, names: set[str], data: bytes,
             rels = keep[info.filename] = _member(zf, data, info)
             for m in _WS_TARGET.finditer(rels):
                 t = (m.group(1) or m.group(2)).decode("utf-8", "replace")
-                out.add(_norm_part(t.lstrip("/") if t.startswith("/") else "xl/" + t))
+                out.add(resolve_target("xl/workbook.xml", t))
     return out
 
 
@@ -587,9 +594,7 @@ def _sheet_parts(book: Book) -> dict[str, str]:
         return quick
     targets = {}
     for rel in _parse(rels).iter(f"{{{NS_PKG_REL}}}Relationship"):
-        t = rel.get("Target", "")
-        t = t.lstrip("/") if t.startswith("/") else "xl/" + t
-        targets[rel.get("Id")] = _norm_part(t)
+        targets[rel.get("Id")] = resolve_target("xl/workbook.xml", rel.get("Target", ""))
     out = {}
     for s in _parse(wb).iter(f"{{{NS_MAIN}}}sheet"):
         rid = s.get(f"{{{NS_REL}}}id")
@@ -615,8 +620,7 @@ def _sheet_parts_quick(wb: bytes, rels: bytes) -> dict[str, str] | None:
         if b"Id" not in a or b"Target" not in a or b"'" in m.group(1):
             return None
         t = html.unescape(a[b"Target"].decode("utf-8", "replace"))
-        targets[a[b"Id"].decode("utf-8", "replace")] = _norm_part(
-            t.lstrip("/") if t.startswith("/") else "xl/" + t)
+        targets[a[b"Id"].decode("utf-8", "replace")] = resolve_target("xl/workbook.xml", t)
     out = {}
     for m in _TAG_SHEET.finditer(wb):
         a = dict(_ATTR.findall(m.group(1)))
@@ -626,54 +630,6 @@ def _sheet_parts_quick(wb: bytes, rels: bytes) -> dict[str, str] | None:
         if rid in targets:
             out[html.unescape(a[b"name"].decode("utf-8", "replace"))] = targets[rid]
     return out or None
-
-
-def _norm_part(path: str) -> str:
-    parts: list[str] = []
-    for seg in path.split("/"):
-        if seg == "..":
-            if parts:
-                parts.pop()
-        elif seg and seg != ".":
-            parts.append(seg)
-    return "/".join(parts)
-
-
-_REF = re.compile(r"([A-Z]+)(\d+)")
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
-def col_letters(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
-def address(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row + 1}"
-
-
-def parse_ref(ref: str) -> Cell:
-    m = _REF.fullmatch(ref.replace("$", ""))
-    if not m:
-        raise ValueError(ref)
-    return int(m.group(2)) - 1, col_index(m.group(1))
-
-
-def parse_range(rng: str) -> tuple[int, int, int, int]:
-    a, _, b = rng.partition(":")
-    r0, c0 = parse_ref(a)
-    r1, c1 = parse_ref(b) if b else (r0, c0)
-    return r0, c0, r1, c1
 
 
 def _runs_of(si: etree._Element) -> list[Run]:

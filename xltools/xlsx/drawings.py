@@ -23,7 +23,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import math
-import posixpath
 import re
 import unicodedata
 import weakref
@@ -32,6 +31,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
+
+from xltools.xlsx.cells import parse_ref  # noqa: F401  (re-exported for drawing_writer)
+from xltools.xlsx.parts import rels_name, resolve_target
 
 __all__ = [
     "AnswerSlot",
@@ -43,6 +45,7 @@ __all__ = [
     "read_marks",
     "read_marks_with_issues",
     "read_slots",
+    "read_slots_with_issues",
     "sheet_has_drawings",
 ]
 
@@ -286,20 +289,9 @@ def _parse(data: bytes, name: str, lax: bool = False) -> etree._Element:
         raise _PartError(f"{name} の XML が壊れています（{exc.msg}）") from exc
 
 
-def _rels_name(part: str) -> str:
-    d, f = posixpath.split(part)
-    return posixpath.join(d, "_rels", f + ".rels")
-
-
-def _resolve(part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
-
-
 def _read_rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """rId -> (type suffix, resolved target) for internal relationships of ``part``."""
-    name = _rels_name(part)
+    name = rels_name(part)
     if _zip_name(zf, name) is None:
         return {}
     root = _parse(_read_part(zf, name), name)
@@ -309,7 +301,7 @@ def _read_rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
             continue
         rid, typ, target = rel.get("Id"), rel.get("Type") or "", rel.get("Target")
         if rid and target:
-            out[rid] = (typ.rsplit("/", 1)[-1], _resolve(part, target))
+            out[rid] = (typ.rsplit("/", 1)[-1], resolve_target(part, target))
     return out
 
 
@@ -488,20 +480,6 @@ class _Axis:
         if k + 1 < len(self.starts):
             i = min(i, self.starts[k + 1] - 1)
         return i
-
-
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """``"B3"`` -> (2, 1), 0-based (row, col)."""
-    m = _REF.match(ref.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
 
 
 def col_width_pt(width: float, mdw: int) -> float:
@@ -1454,16 +1432,29 @@ def read_slots(zf: zipfile.ZipFile, sheet_part: str, slots: list[AnswerSlot],
     Slots without any mark are absent from the result. A reading is None (with a reason) when
     the marks are not clearly over one word: both words covered, a mark straddling cells, two
     marks that disagree. Unchecked check boxes and frame-sized shapes are not marks. ``merged``
-    is combined with the sheet's own ``<mergeCells>``.
+    is combined with the sheet's own ``<mergeCells>``. :func:`read_slots_with_issues` also
+    says which drawing parts could not be read.
     """
+    readings, stray, _issues = read_slots_with_issues(zf, sheet_part, slots, merged)
+    return readings, stray
+
+
+def read_slots_with_issues(zf: zipfile.ZipFile, sheet_part: str, slots: list[AnswerSlot],
+                           merged: list[tuple[int, int, int, int]]
+                           ) -> tuple[dict[object, MarkReading], list[Mark], list[str]]:
+    """:func:`read_slots` plus Japanese notes on drawing parts that could not be read (a
+    damaged drawing may hide an answer: the caller reports each note)."""
     try:
         if not sheet_has_drawings(zf, sheet_part):
-            return {}, []
+            return {}, [], []
         lay = load_layout(zf, sheet_part, merged)
-    except Exception:
-        return {}, []
-    marks, _ = read_marks_with_issues(zf, sheet_part, lay)
-    return decide_slots(lay, marks, slots)
+    except _PartError as exc:
+        return {}, [], [str(exc)]
+    except Exception as exc:  # pragma: no cover - defensive
+        return {}, [], [f"{sheet_part}: {type(exc).__name__}"]
+    marks, issues = read_marks_with_issues(zf, sheet_part, lay)
+    readings, stray = decide_slots(lay, marks, slots)
+    return readings, stray, issues
 
 
 class _SlotCell:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from xltools.xlsx.book import address, col_letters  # noqa: F401  (one implementation of A1 addresses)
+from xltools.xlsx.cells import Cell, address, col_letters, parse_ref  # noqa: F401  (re-exported)
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -45,10 +45,8 @@ DATE_FORMAT = "yyyy/m/d"  # what a Japanese office expects when the template has
 # 27-36 and 50-58 that Excel maps to 和暦 / 年月日 formats).
 _BUILTIN_DATE_IDS = frozenset({14, 15, 16, 17, 22, *range(27, 37), *range(50, 59)})
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_REF = re.compile(r"([A-Z]+)([0-9]+)")
 
 Value = str | int | float | dt.date
-Cell = tuple[int, int]  # 0-based (row, col)
 
 
 class PatchError(ValueError):
@@ -64,13 +62,11 @@ class Styled:
 
 
 def parse_address(ref: str) -> Cell:
-    m = _REF.fullmatch(ref.replace("$", "").upper())
-    if not m:
-        raise PatchError(f"not a cell address: {ref!r}")
-    n = 0
-    for ch in m.group(1):
-        n = n * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, n - 1
+    """:func:`xltools.xlsx.cells.parse_ref`, failing as a :class:`PatchError`."""
+    try:
+        return parse_ref(ref)
+    except ValueError:
+        raise PatchError(f"not a cell address: {ref!r}") from None
 
 
 def excel_serial(d: dt.date) -> int:
