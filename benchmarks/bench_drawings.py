@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testkit.drawing_fixtures import PART, SHEET, make_book  # noqa: E402
 from testkit import drawing_writer as dw  # noqa: E402
+from testkit.drawing_fixtures import PART, SHEET, make_book  # noqa: E402
 from xltools.xlsx.drawings import Box, read_marks, read_slots, sheet_has_drawings  # noqa: E402
 
 ROWS = 120

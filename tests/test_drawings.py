@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from testkit.drawing_fixtures import ANSWER_COL, FIRST_ROW, PART, SHEET, make_book
 from testkit import drawing_writer as dw
+from testkit.drawing_fixtures import ANSWER_COL, FIRST_ROW, PART, SHEET, make_book
 from xltools.xlsx import drawings as d
 from xltools.xlsx.drawings import AnswerSlot, Box, read_marks, read_marks_with_issues
 

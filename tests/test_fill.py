@@ -298,8 +298,8 @@ def test_a_date_style_is_added_when_the_template_has_none(cases: dict, tmp_path:
 def test_fast_ellipses_equal_add_ellipse_over_word(edition: str, cases: dict) -> None:
     """fill draws all ellipses of a file in one rewrite; they must be exactly the ones
     drawing_writer.add_ellipse_over_word draws one at a time."""
-    from xltools.output.fill import render
     from testkit.drawing_writer import add_ellipse_over_word
+    from xltools.output.fill import render
 
     case = cases[(edition, "vendor")]
     tpl = open_template(case.template)
