@@ -254,9 +254,11 @@ def _register_commands() -> None:
     from xltools.cli.fill import fill_command
     from xltools.cli.learn import learn_command
     from xltools.cli.options import status_command
+    from xltools.cli.serve import serve_command
 
     for cmd in (consolidate_command, fill_command, learn_command, status_command):
         cli.add_command(cmd)
+    cli.add_command(serve_command)
 
 
 _register_commands()

@@ -1,0 +1,203 @@
+"""What the result pages show, taken from the library's results (no reading logic here).
+
+* :func:`relabel` puts the user's own file names into the frames the batch runner returned,
+  in place of the names the page stored the uploads under, before the consolidation and the
+  workbook are made (so 集計.xlsx names the files as the user knows them).
+* :func:`overview_numbers` is the one adapter for the 概要 headline numbers. It counts from
+  the Consolidation's frames the way the 概要 sheet does; when the report room exposes those
+  numbers as data (``xltools.output.report.overview_numbers``) it is used instead.
+* :func:`missing_table`, :func:`problem_table`, :func:`finding_table`: the lists of the
+  未提出, 要確認 and 不一致 sheets, a few columns each, in the workbook's Japanese headings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+SEVERITY_JA = {"error": "エラー", "warning": "警告", "info": "情報"}
+ANSWER_JA = {"yes": "はい", "no": "いいえ", "na": "該当なし", "blank": "未回答", "": ""}
+MAX_ROWS = 3000  # rows a list shows on the page; the workbook has them all
+PATH_COLUMNS = ("path",)
+# how a column sits in the page's table: short codes on one line, messages wide
+WIDE = {"message": "wide", "severity": "nowrap", "category_ja": "nowrap", "sheet": "nowrap",
+        "cell": "nowrap", "ref": "nowrap", "facility_answer": "nowrap", "vendor_answer": "nowrap",
+        "facility_code": "nowrap"}
+
+
+def rename_text(text: str, names: dict[str, str]) -> str:
+    """Replace the stored paths and names in a message by the user's names."""
+    for stored, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(stored, shown)
+    for stored, shown in names.items():
+        text = text.replace(os.path.basename(stored), os.path.basename(shown) or shown)
+    return text
+
+
+def relabel(result: Any, names: dict[str, str]) -> Any:
+    """The same result with every ``path`` the user's name for it (messages too)."""
+
+    def paths(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        if "path" in df.columns:
+            df["path"] = df["path"].map(lambda p: names.get(str(p), p)).astype(df["path"].dtype)
+        return df
+
+    problems = paths(result.problems)
+    if len(problems):
+        problems["message"] = problems["message"].map(
+            lambda m: rename_text(str(m), names)).astype(problems["message"].dtype)
+    return dataclasses.replace(result, submissions=paths(result.submissions),
+                               answers=result.answers, problems=problems)
+
+
+# --------------------------------------------------------------------------------------------
+# the headline numbers
+
+
+@dataclass(frozen=True)
+class Number:
+    key: str
+    label: str
+    value: int
+    note: str = ""
+    tone: str = "plain"  # plain | good | warn | bad
+
+
+def overview_numbers(cons: Any) -> list[Number]:
+    """対象・提出・未提出・要確認・不一致・期限超過, counted as the 概要 sheet counts them."""
+    try:  # the report room's own numbers, once it exposes them
+        from xltools.output.report import overview_numbers as from_report  # type: ignore[attr-defined]
+    except ImportError:
+        from_report = None
+    if from_report is not None:
+        return [Number(**n) if isinstance(n, dict) else n for n in from_report(cons)]
+    fac, missing, problems = cons.facilities, cons.missing, cons.problems
+    has_roster = bool(cons.has_roster)
+    submitted = int(fac["submitted"].sum()) if len(fac) else 0
+    expected = int(fac["in_roster"].sum()) if has_roster else len(fac)
+    not_submitted = int((fac["in_roster"] & ~fac["submitted"]).sum()) if has_roster else 0
+    action = int(problems["severity"].isin(["error", "warning"]).sum()) if len(problems) else 0
+    findings, table_findings = len(cons.findings), len(cons.tables.findings)
+    overdue = int(cons.targets["overdue"].sum()) if len(cons.targets) else 0
+    return [
+        Number("expected", "対象の施設" if has_roster else "確認できた施設", expected,
+               "名簿の施設数" if has_roster else "名簿なし：提出から数えた施設数"),
+        Number("submitted", "提出あり", submitted, "チェックリストを提出した施設", "good"),
+        Number("not_submitted", "未提出", not_submitted,
+               f"ほかに不足 {len(missing) - not_submitted} 件（未提出の一覧）"
+               if len(missing) > not_submitted else "名簿の施設のうち", "bad" if not_submitted else "plain")
+        if has_roster else
+        Number("not_submitted", "未提出・不足", len(missing), "名簿を付けると未提出の施設も数えます",
+               "warn" if len(missing) else "plain"),
+        Number("action", "要確認", action, "エラーと警告（ファイル・シート・セル）",
+               "warn" if action else "plain"),
+        Number("findings", "不一致", findings,
+               f"ほかに確認表の突き合わせ {table_findings} 件" if table_findings
+               else "医療機関と事業者の回答の食い違い", "warn" if findings else "plain"),
+        Number("overdue", "期限超過", overdue, f"基準日 {cons.as_of} で期限を過ぎた目標日",
+               "bad" if overdue else "plain"),
+    ]
+
+
+def overview_rows(cons: Any) -> list[tuple[str, str, int]]:
+    """The 概要 sheet's table as it is written (区分, 項目, 件数)."""
+    ov = cons.overview
+    return [(str(c), str(v), int(n)) for c, v, n in zip(ov["category"], ov["value"], ov["count"])]
+
+
+# --------------------------------------------------------------------------------------------
+# the lists
+
+
+@dataclass
+class Table:
+    """A list for the page: headings, rows of text, a severity per row for filtering."""
+
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    severities: list[str] = field(default_factory=list)
+    total: int = 0
+    empty: str = ""
+    classes: list[str] = field(default_factory=list)  # per column: "", "nowrap" or "wide"
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
+
+
+def _text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return ""
+    return str(v)
+
+
+def _table(key: str, title: str, df: pd.DataFrame, cols: list[tuple[str, str]], empty: str,
+           severity: str | None = "severity") -> Table:
+    t = Table(key, title, [h for _, h in cols], total=len(df), empty=empty)
+    head = df.head(MAX_ROWS)
+    for rec in head.to_dict("records"):
+        row = []
+        for c, _ in cols:
+            v = _text(rec.get(c, ""))
+            if c == "severity":
+                v = SEVERITY_JA.get(v, v)
+            elif c.endswith("answer"):
+                v = ANSWER_JA.get(v, v)
+            elif c in PATH_COLUMNS or c.endswith("_path"):
+                v = os.path.basename(v.replace("\\", "/")) or v
+            row.append(v)
+        t.rows.append(row)
+        t.severities.append(_text(rec.get(severity, "")) if severity else "")
+    keep = [i for i in range(len(cols)) if any(r[i] for r in t.rows)] if t.rows else list(range(len(cols)))
+    t.headers = [t.headers[i] for i in keep]
+    t.rows = [[r[i] for i in keep] for r in t.rows]
+    t.classes = [WIDE.get(cols[i][0], "") for i in keep]
+    return t
+
+
+def missing_table(cons: Any) -> Table:
+    return _table("missing", "未提出", cons.missing,
+                  [("category_ja", "区分"), ("facility_name", "医療機関名"),
+                   ("facility_code", "医療機関コード"), ("vendor_name", "事業者名"),
+                   ("system_name", "システム名"), ("message", "内容"), ("path", "ファイル")],
+                  "未提出・不足はありません。", severity=None)
+
+
+def problem_table(cons: Any) -> Table:
+    names = cons.facilities.set_index("facility_id")["facility_name"] if len(cons.facilities) \
+        else pd.Series(dtype=str)
+    df = cons.problems.assign(facility_name=cons.problems["facility_id"].map(names).fillna(""))
+    return _table("problems", "要確認", df,
+                  [("severity", "重要度"), ("path", "ファイル"), ("sheet", "シート"),
+                   ("cell", "セル"), ("message", "内容"), ("facility_name", "医療機関名")],
+                  "要確認の事項はありません。")
+
+
+def finding_table(cons: Any) -> Table:
+    return _table("findings", "不一致", cons.findings,
+                  [("severity", "重要度"), ("facility_name", "医療機関名"), ("vendor_name", "事業者名"),
+                   ("ref", "項番"), ("facility_answer", "医療機関の回答"),
+                   ("vendor_answer", "事業者の回答"), ("message", "内容")],
+                  "不一致はありません。")
+
+
+def table_finding_table(cons: Any) -> Table | None:
+    """確認表の突き合わせ (contract and BCP tables), when any table was read."""
+    tf = cons.tables.findings
+    if not (len(cons.tables.contract) or len(cons.tables.bcp)):
+        return None
+    return _table("table_findings", "確認表の突き合わせ", tf,
+                  [("severity", "重要度"), ("title", "規則"), ("facility_name", "医療機関名"),
+                   ("vendor_name", "事業者名"), ("item_title", "項目"), ("message", "内容")],
+                  "確認表の食い違いはありません。")
+
+
+__all__ = ["relabel", "rename_text", "overview_numbers", "overview_rows", "Number", "Table",
+           "missing_table", "problem_table", "finding_table", "table_finding_table"]
