@@ -286,7 +286,7 @@ def test_zip_of_submissions_is_read_with_its_own_names(client: TestClient, jobs:
              if isinstance(v, str) and v.endswith(".xlsx")}
     assert files
     assert any("受領/01_R6_さくら総合病院_記入.xlsx" in p for p in paths), paths
-    assert not any(re.search(r"u\d{5}\.xlsx", p) for p in paths)  # stored names never shown
+    assert not any(re.search(r"[uf]\d{5}\.xlsx", p) for p in paths)  # stored names never shown
 
 
 def test_oversize_file_is_refused_with_its_name(client: TestClient, jobs: Jobs) -> None:
@@ -429,9 +429,9 @@ def test_fill_returns_what_fill_writes(client: TestClient, tmp_path: Path) -> No
     got = zipfile.ZipFile(io.BytesIO(client.get(f"{url}/download/filled").content))
     want = api.fill(template, answers, tmp_path / "cli")
     assert sorted(got.namelist()) == sorted([w.path.name for w in want.files] + [want.summary.name])
-    for w in want.files:
-        a = openpyxl.load_workbook(io.BytesIO(got.read(w.path.name)))
-        b = openpyxl.load_workbook(w.path)
+    for path in [w.path for w in want.files] + [want.summary]:
+        a = openpyxl.load_workbook(io.BytesIO(got.read(path.name)))
+        b = openpyxl.load_workbook(path)
         assert [[c.value for c in row] for ws in a for row in ws.iter_rows()] == \
             [[c.value for c in row] for ws in b for row in ws.iter_rows()]
 
@@ -445,7 +445,7 @@ def test_fill_errors_are_listed(client: TestClient) -> None:
     assert wait_done(client, url)["state"] == "failed"
     page = client.get(url).text
     assert "回答ファイルに問題がある" in page and "回答.csv: 「医療機関名」の列" in page
-    assert not re.search(r"u\d{5}", page)
+    assert not re.search(r"[uf]\d{5}", page)
 
 
 def test_example_answers_sheet(client: TestClient) -> None:

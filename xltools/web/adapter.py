@@ -55,6 +55,29 @@ def relabel(result: Any, names: dict[str, str]) -> Any:
                                answers=result.answers, problems=problems)
 
 
+def rename_in_workbook(path: Any, names: dict[str, str]) -> None:
+    """Put the user's file names into a workbook the library wrote naming a stored file (the
+    一括記入 summary names its template): whole shared strings equal to a stored name only."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    swaps = {f"<t>{escape(os.path.basename(k))}</t>".encode(): f"<t>{escape(os.path.basename(v))}</t>".encode()
+             for k, v in names.items()}
+    with zipfile.ZipFile(path) as zf:
+        parts = [(i, zf.read(i)) for i in zf.infolist()]
+    changed = False
+    for n, (info, data) in enumerate(parts):
+        if info.filename == "xl/sharedStrings.xml":
+            for old, new in swaps.items():
+                if old in data:
+                    data, changed = data.replace(old, new), True
+            parts[n] = (info, data)
+    if changed:
+        with zipfile.ZipFile(path, "w") as zf:
+            for info, data in parts:
+                zf.writestr(info, data)
+
+
 # --------------------------------------------------------------------------------------------
 # the headline numbers
 
@@ -199,5 +222,5 @@ def table_finding_table(cons: Any) -> Table | None:
                   "確認表の食い違いはありません。")
 
 
-__all__ = ["relabel", "rename_text", "overview_numbers", "overview_rows", "Number", "Table",
+__all__ = ["relabel", "rename_text", "rename_in_workbook", "overview_numbers", "overview_rows", "Number", "Table",
            "missing_table", "problem_table", "finding_table", "table_finding_table"]

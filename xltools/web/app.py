@@ -267,6 +267,7 @@ def _prepare(kind: str, inbox: Inbox, fields: dict[str, str]) -> Any:
             unpack_zip(inbox, up, "files")
         if not inbox.of("files"):
             raise UploadRefused("集計するファイルが選ばれていません。ファイルかフォルダを選んでください。")
+        inbox.arrange("files")
         if len(inbox.of("roster")) > 1:
             raise UploadRefused("名簿は1つだけ選んでください。")
         opts = tasks.ConsolidateOptions(

@@ -80,7 +80,7 @@ def consolidate_work(inbox: Inbox, opts: ConsolidateOptions) -> Callable[[Job], 
         if cons.letters:
             job.downloads["letters"] = Download(
                 zip_files(cons.letters, out / "返送用.zip"), "返送用.zip",
-                f"施設ごとの返送用（{len(cons.letters)} 件, zip）", ZIP)
+                f"施設ごとの返送用（{len(cons.letters)} 件・zip）", ZIP)
         job.view = consolidate_view(cons, len(inputs))
 
     return work
@@ -131,9 +131,11 @@ def fill_work(inbox: Inbox, mark: str) -> Callable[[Job], None]:
                 raise
             job.error = message
             return
+        if res.summary:
+            adapter.rename_in_workbook(res.summary, names)
         files = [w.path for w in res.files] + ([res.summary] if res.summary else [])
         job.downloads["filled"] = Download(zip_files(files, out.parent / "提出用.zip"),
-                                           "提出用.zip", f"記入済みの様式と一覧（{len(res.files)} 施設, zip）",
+                                           "提出用.zip", f"記入済みの様式と一覧（{len(res.files)} 施設・zip）",
                                            ZIP)
         job.view = {
             "filled": [{"facility": w.facility.facility_name, "system": w.facility.system_name,

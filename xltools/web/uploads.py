@@ -112,6 +112,20 @@ class Inbox:
                                 f"{size_text(self.limits.job_bytes)} まで）。フォルダを分けて送ってください。",
                                 413)
 
+    def arrange(self, field_name: str) -> None:
+        """Rename a field's files so their stored names sort as the user's names do.
+
+        The batch runner breaks ties between two copies of the same form (same dates) by
+        path; numbered in the order of the user's names, the page decides as the command line
+        does on the same folder.
+        """
+        ups = sorted(self.of(field_name), key=lambda u: u.name)
+        for n, up in enumerate(ups, start=1):
+            target = up.path.with_name(f"{up.path.name[:up.path.name.index('u')]}f{n:05d}"
+                                       f"{up.path.suffix}")
+            os.rename(up.path, target)
+            up.path = target
+
     def of(self, field_name: str) -> list[Upload]:
         return [u for u in self.uploads if u.field == field_name]
 
