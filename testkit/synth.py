@@ -52,6 +52,8 @@ class Truth:
     vendor_name: str = ""
     system_name: str = ""
     answers: dict[tuple[str, str, int], tuple[str, str, str]] = field(default_factory=dict)
+    respondent: str = ""
+    facility_code: str = ""
     # (item, scope, round) -> (answer, checked_on ISO, target_on ISO)
 
 

@@ -11,6 +11,7 @@ wherever they stand.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +20,7 @@ from itertools import compress, count
 from rapidfuzz import fuzz, process
 
 from xltools.forms.catalogue import Catalogue, FormMapping
-from xltools.text import cell_text, norm
+from xltools.text import _BRACKETS, cell_text, norm
 from xltools.xlsx.book import Sheet
 
 ITEM_ACCEPT = 86.0  # fuzzy score (0..100) above which a row is that item
@@ -449,6 +450,9 @@ def classify_header(path: list[str], words: Words) -> tuple[str, int]:
     return got
 
 
+_ITEM_HEADER_ENDS = ("項目", "事項")  # 確認項目, 点検項目, 確認事項: never an answer column
+
+
 def _classify_header(path: list[str], words: Words) -> tuple[str, int]:
     h = words.headers
     joined = "|".join(path)
@@ -462,8 +466,9 @@ def _classify_header(path: list[str], words: Words) -> tuple[str, int]:
         return "target", rnd
     if _has(h.get("date", ()), last) and not _has(("はい", "いいえ"), last):
         return "date", rnd
-    if any(last == w for w in h.get("item", ())) or _has(("確認事項", "チェック項目"), last):
-        return "item", rnd
+    if any(last == w for w in h.get("item", ())) or _has(("確認事項", "チェック項目"), last) \
+            or last.endswith(_ITEM_HEADER_ENDS):
+        return "item", rnd  # before the answer words: 確認項目 holds 確認 but is the item column
     if any(last == w for w in h.get("ref", ())):
         return "ref", rnd
     if any(last == w for w in h.get("scope", ())):
@@ -520,9 +525,19 @@ def locate_columns(scan: Scan, hits: list[RowHit], words: Words) -> Columns:
             kind, rnd = classify_header(path, words)
             _place(cols, kind, rnd, c, seen_answer)
         _assign_unnumbered(cols)
+        _drop_item_text_columns(cols, hits)
     if not cols.rounds:
         cols = _columns_by_content(scan, hits, cols)
     return cols
+
+
+def _drop_item_text_columns(cols: Columns, hits: list[RowHit]) -> None:
+    """A column where the item texts stand is never an answer column (a header word read as an
+    answer label would otherwise invent a round whose answers are the items themselves)."""
+    item_cols = {h.col for h in hits}
+    for table in (cols.answer, cols.yes, cols.no, cols.date):
+        for rnd in [k for k, c in table.items() if c in item_cols]:
+            del table[rnd]
 
 
 def _place(cols: Columns, kind: str, rnd: int, c: int, seen_answer: list[int]) -> None:
@@ -596,7 +611,10 @@ FIELD_LIMIT = 60
 
 
 def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Field]:
-    """Header fields by label: ``label：value`` in one cell, or the value right of / below it."""
+    """Header fields by label, however the respondent wrote them: the label alone with its
+    value to the right (past empty merged cells) or below, or label and value in one cell
+    (``label：value``, ``label: value``, ``label　value``, ``【label】value``, a note in
+    brackets after the label: ``会社名（事業者名）：…``)."""
     out: dict[str, Field] = {}
     labels, all_labels = _field_labels(words)
     for (r, c), t in sorted(scan.text.items()):
@@ -605,15 +623,57 @@ def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Fiel
         for name, w, exact in _label_matches(t, words, labels):
             if name in out:
                 continue
+            value = None
             if exact:
                 value = _value_near(scan, r, c, all_labels)
             else:
-                value = (scan.raw[(r, c)].split("：", 1)[-1] if "：" in scan.raw[(r, c)]
-                         else scan.raw[(r, c)].split(":", 1)[-1]).strip(), r, c
+                inline = _inline_value(scan.raw[(r, c)], w)
+                if inline and _bare_label(norm(inline)) not in all_labels:
+                    value = inline, r, c
             if value and value[0].strip():
                 out[name] = Field(value[0].strip(), value[1], value[2], w)
             break
     return out
+
+
+_OPEN = "【[<《「『〔"
+_CLOSE = "】]>》」』〕"
+
+
+def _bare_label(t: str) -> str:
+    """A normalised cell as a bare label: brackets round it, a trailing note and colon off."""
+    t = t.lstrip(_OPEN)
+    t = re.sub(r"\(.*?\)$", "", t.rstrip(":")).rstrip(":")
+    return t.rstrip(_CLOSE).rstrip(":")
+
+
+def _inline_value(raw: str, label: str) -> str | None:
+    """The value written after ``label`` in the same cell, or None when the cell does not
+    hold that label followed by a separator (colon, closing bracket or a space)."""
+    u = unicodedata.normalize("NFKC", raw).translate(_BRACKETS)
+    low = u.lower()
+    i = len(low) - len(low.lstrip())
+    bracket = low[i:i + 1] in _OPEN
+    if bracket:
+        i += 1
+        i += len(low[i:]) - len(low[i:].lstrip())
+    if not low.startswith(label, i):
+        return None
+    i += len(label)
+    sep = False
+    j = i + len(low[i:]) - len(low[i:].lstrip())
+    if low[j:j + 1] == "(":  # 会社名（事業者名）：… — a note on the label
+        close = low.find(")", j)
+        if close < 0:
+            return None
+        i = close + 1
+    for ch in (_CLOSE, ":"):
+        j = i + len(low[i:]) - len(low[i:].lstrip())
+        if low[j:j + 1] and low[j] in ch:
+            sep, i = True, j + 1
+    if not sep and (i >= len(low) or not low[i].isspace()):
+        return None  # 医療機関における…: the label word starts a sentence, not a field
+    return u[i:].strip(" :")
 
 
 _FIELD_LABELS: dict[int, tuple[list[tuple[str, str]], set[str]]] = {}
@@ -637,26 +697,45 @@ def _label_matches(t: str, words: Words, labels: list[tuple[str, str]]
     key = (t, id(words))
     got = _LABEL_MATCHES.get(key)
     if got is None:
-        bare = re.sub(r"\(.*?\)$", "", t).rstrip(":")
+        bare = _bare_label(t)
+        body = t.lstrip(_OPEN)
         got = tuple((name, w, bare == w) for name, w in labels
-                    if bare == w or t.startswith(w + ":"))
+                    if bare == w or body.startswith(w))
         if len(_LABEL_MATCHES) > 100_000:
             _LABEL_MATCHES.clear()
         _LABEL_MATCHES[key] = got
     return got
 
 
+RIGHT_CELLS = 6  # cells (a merged range counts once) looked at right of a label
+RIGHT_REACH = 40  # sheet columns: a 方眼紙 form spreads one value over many grid columns
+
+
 def _value_near(scan: Scan, r: int, c: int, labels: set[str]) -> tuple[str, int, int] | None:
+    """The value beside a bare label: the first written cell to its right (empty merged
+    cells passed over; another label stops the search), else the cell below it."""
     sheet = scan.sheet
-    # right: skip the rest of the label's own merge
-    c0 = sheet.merged_span(r, c)[2]
-    for cc in range(c0 + 1, min(c0 + 6, sheet.ncols)):
-        t = scan.text.get((r, cc))
+    cc = sheet.merged_span(r, c)[2] + 1  # skip the rest of the label's own merge
+    for _ in range(RIGHT_CELLS):
+        if cc >= sheet.ncols or cc - c > RIGHT_REACH:
+            break
+        r0, c0, c1 = sheet.merged_span(r, cc)
+        t = scan.text.get((r0, c0)) if r0 == r else None
         if t:
-            if re.sub(r"\(.*?\)$", "", t).rstrip(":") in labels:
+            if _bare_label(t) in labels:
                 return None
-            return scan.raw[(r, cc)], r, cc
-    t = scan.text.get((r + 1, c))
-    if t and re.sub(r"\(.*?\)$", "", t).rstrip(":") not in labels and len(t) < FIELD_LIMIT:
-        return scan.raw[(r + 1, c)], r + 1, c
+            return scan.raw[(r0, c0)], r0, c0
+        cc = max(c1, cc) + 1
+    below = _below(sheet, r, c)
+    t = scan.text.get((below, c))
+    if t and _bare_label(t) not in labels and len(t) < FIELD_LIMIT:
+        return scan.raw[(below, c)], below, c
     return None
+
+
+def _below(sheet: Sheet, r: int, c: int) -> int:
+    """The row under a label, under its whole merge when the label is merged down."""
+    last = r
+    while sheet.merged_origin(last + 1, c) == (r, c) and last - r < 10:
+        last += 1
+    return last + 1

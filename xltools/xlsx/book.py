@@ -214,6 +214,8 @@ class Book:
     _zip: zipfile.ZipFile | None = field(default=None, repr=False)
     _shared_runs: dict[int, list[Run]] | None = field(default=None, repr=False)
     _parts: dict[str, bytes] = field(default_factory=dict, repr=False)  # inflated once
+    _ods_root: Any = field(default=None, repr=False)  # content.xml parsed (False: unusable)
+    _xls_runs: dict[str, dict[Cell, list[Run]]] | None = field(default=None, repr=False)
 
     @property
     def zip(self) -> zipfile.ZipFile | None:
@@ -567,6 +569,8 @@ def _load_values(book: Book) -> None:
         if rows and max(len(r) for r in rows) > MAX_COLS:
             rows = [r[:MAX_COLS] for r in rows]
         merged = [(a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
+        if not merged and book.kind == "ods":  # calamine gives no merged cells for .ods
+            merged = _ods_merges(book).get(meta.name, [])
         sheet = Sheet(name=meta.name, index=index, rows=rows, merged=merged, truncated=truncated,
                       part=parts.get(meta.name), book=book)
         if truncated:
@@ -693,6 +697,8 @@ def _read_rich_runs(sheet: Sheet) -> dict[Cell, list[Run]]:
     book = sheet.book
     if book is not None and book.kind == "ods":
         return _ods_runs(book).get(sheet.name, {})
+    if book is not None and book.kind == "xls":
+        return _xls_runs(book).get(sheet.name, {})
     if book is None or sheet.part is None:
         return {}
     shared = _shared_runs(book)
@@ -836,6 +842,118 @@ NS_ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 NS_ODS_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 
 
+def _ods_root(book: Book) -> etree._Element | None:
+    """content.xml of an .ods package, parsed once (merges and struck words both need it)."""
+    if book._ods_root is None:
+        data = book.part("content.xml")
+        try:
+            book._ods_root = _parse(data) if data else False
+        except etree.XMLSyntaxError:
+            book._ods_root = False
+    return book._ods_root if book._ods_root is not False else None
+
+
+def _ods_merges(book: Book) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Merged cells of every sheet of an .ods file (``table:number-columns-spanned`` and
+    ``-rows-spanned``), 0-based inclusive, in calamine's grid (A1 at row 0, column 0).
+
+    calamine reads no merges from .ods: without them a ``2回目`` group header spanning three
+    columns would be taken as one column and its 目標日 column lost.
+    """
+    data = book.part("content.xml")
+    if not data or b"-spanned=" not in data:
+        return {}
+    root = _ods_root(book)
+    if root is None:
+        return {}
+    t = NS_ODS_TABLE
+    rep_c, rep_r = f"{{{t}}}number-columns-repeated", f"{{{t}}}number-rows-repeated"
+    span_c, span_r = f"{{{t}}}number-columns-spanned", f"{{{t}}}number-rows-spanned"
+    out: dict[str, list[tuple[int, int, int, int]]] = {}
+    for table in root.iter(f"{{{t}}}table"):
+        merges: list[tuple[int, int, int, int]] = []
+        r = 0
+        for row in table.iter(f"{{{t}}}table-row"):
+            c = 0
+            for cell in row:
+                if not isinstance(cell.tag, str):
+                    continue
+                cs, rs = int(cell.get(span_c, "1")), int(cell.get(span_r, "1"))
+                if (cs > 1 or rs > 1) and c < MAX_COLS:
+                    merges.append((r, c, r + rs - 1, c + cs - 1))
+                c += int(cell.get(rep_c, "1"))
+            r += int(row.get(rep_r, "1"))
+            if r > MAX_ROWS:
+                break
+        out[table.get(f"{{{t}}}name", "")] = merges
+    return out
+
+
+def _xls_runs(book: Book) -> dict[str, dict[Cell, list[Run]]]:
+    """Rich-text runs of an .xls file's cells that print both answer words.
+
+    BIFF8 keeps formatting runs per shared string and the struck-out flag per font; xlrd
+    (``formatting_info=True``) exposes both. Read once per book, only when the decoder asks
+    about a cell printing both はい and いいえ.
+    """
+    if book._xls_runs is not None:
+        return book._xls_runs
+    out: dict[str, dict[Cell, list[Run]]] = {}
+    book._xls_runs = out
+    try:
+        import xlrd
+
+        wb = xlrd.open_workbook(file_contents=book.data, formatting_info=True, on_demand=True,
+                                logfile=open(os.devnull, "w"))  # noqa: SIM115
+    except Exception:  # not readable by xlrd (BIFF5, damaged): no runs, the words stay printed
+        return out
+    try:
+        fonts = wb.font_list
+        for name in wb.sheet_names():
+            sh = wb.sheet_by_name(name)
+            cells: dict[Cell, list[Run]] = {}
+            for (r, c), runlist in sh.rich_text_runlist_map.items():
+                text = sh.cell_value(r, c)
+                if not isinstance(text, str) or not all(w.decode() in text for w in RUN_WORDS):
+                    continue
+                base = wb.xf_list[sh.cell_xf_index(r, c)].font_index
+                runs = _xls_cell_runs(text, base, runlist, fonts)
+                if _interesting(runs):
+                    cells[(r, c)] = runs
+            out[name] = cells
+            wb.unload_sheet(name)
+    except Exception:  # a damaged formatting record: keep what was read
+        pass
+    finally:
+        wb.release_resources()
+    return out
+
+
+# black and the system text colours: written differently by different programs, all "no colour"
+_XLS_DEFAULT_COLOURS = frozenset({None, 0, 8, 64, 0x7FFF})
+
+
+def _xls_cell_runs(text: str, base_font: int, runlist: list[tuple[int, int]],
+                   fonts: list[Any]) -> list[Run]:
+    """Runs of one BIFF8 string: (first character, font) pairs; text before the first pair is
+    in the cell's own font."""
+    bounds = [(0, base_font)] + [(pos, f) for pos, f in sorted(runlist) if pos > 0]
+    if runlist and min(pos for pos, _f in runlist) == 0:
+        bounds[0] = (0, next(f for pos, f in sorted(runlist) if pos == 0))
+    out = []
+    for n, (pos, f) in enumerate(bounds):
+        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(text)
+        if end <= pos:
+            continue
+        font = fonts[f] if 0 <= f < len(fonts) else None
+        colour = getattr(font, "colour_index", None)
+        out.append(Run(text[pos:end], strike=bool(getattr(font, "struck_out", 0)),
+                       color="" if colour in _XLS_DEFAULT_COLOURS else str(colour),
+                       bold=bool(getattr(font, "bold", 0)),
+                       underline=bool(getattr(font, "underline_type", 0))))
+    return out
+
+
 def _ods_runs(book: Book) -> dict[str, dict[Cell, list[Run]]]:
     """Struck-through words in an .ods file (LibreOffice keeps them as styled text spans)."""
     cached = getattr(book, "_ods_cache", None)
@@ -846,7 +964,9 @@ def _ods_runs(book: Book) -> dict[str, dict[Cell, list[Run]]]:
     data = book.part("content.xml")
     if not data or b"line-through" not in data:
         return out
-    root = _parse(data)
+    root = _ods_root(book)
+    if root is None:
+        return out
     struck = set()
     for st in root.iter(f"{{{NS_ODS_STYLE}}}style"):
         props = st.find(f"{{{NS_ODS_STYLE}}}text-properties")
