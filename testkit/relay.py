@@ -26,6 +26,7 @@ from typing import Any
 
 from testkit import synth
 from xltools.forms.catalogue import FormMapping, load_catalogue
+from xltools.labels import VARIANT_JA
 from xltools.output.templates import SCOPE_LABELS, Layout, scope_label
 
 # How a header field's label and value are written (pattern 1 of issue 15)
@@ -52,6 +53,10 @@ class OneRound:
     field_style: str = "fullcolon"
     labels: dict[str, str] | None = None  # field -> label used; None: the first of each
     scope_column: bool = False  # a 対象 column instead of a scope label in the item text
+    # scopes as sub-rows: the item text once, then one row per device (サーバ / 端末PC ...)
+    # carrying the answer cells, the device word in the item column
+    scope_rows: bool = False
+    blank: bool = False  # nothing answered (a blank form for learn)
     grid: bool = False  # 方眼紙: every logical cell merged over two sheet columns
     seed: int = 0
     facility_name: str = "さくら総合病院"
@@ -169,7 +174,7 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
     layout = Layout(answer_date_same_cell=False, split_yes_no=False)
     s = synth.Spec(edition=spec.edition, variant=spec.variant, layout=layout,
                    answer_style=spec.answer_style, date_style=spec.date_style, seed=spec.seed,
-                   p_round2=0.0)
+                   p_round2=0.0, p_blank=1.0 if spec.blank else 0.04)
     filled, truth = synth.make_answers(m, s, rng)
     if spec.grid:
         ws.set_column(0, 40, 2.6)
@@ -179,7 +184,7 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
         ws.set_column(2, 6, 12)
     r = 0
     ws.write_string(r, 0, m.variants[spec.variant].title, fmt["title"])
-    ws.write_string(r, 6 * cells.span, synth.VARIANT_LABELS[spec.variant], fmt["field"])
+    ws.write_string(r, 6 * cells.span, VARIANT_JA[spec.variant], fmt["field"])
     r += 2
     values = {"facility_name": spec.facility_name, "vendor_name": spec.vendor_name,
               "system_name": spec.system_name, "respondent": spec.respondent,
@@ -199,12 +204,21 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
     cells.put(r + 1, pos["answer"], "回答", fmt["head"])
     cells.put(r + 1, pos["target"], "対応目標日", fmt["head"])
     r += 2
+    printed: set[str] = set()
     for item_id, scope in m.expected_rows(spec.variant):
         it = m.item(item_id)
         text = it.text_for(spec.variant)
-        if not spec.scope_column and scope != "all":
+        if spec.scope_rows and scope != "all":
+            if item_id not in printed:  # the item's own row: ref and text, no answer cells
+                cells.put(r, pos["ref"], it.ref, fmt["center"])
+                cells.put(r, pos["item"], text, fmt["text"])
+                r += 1
+                printed.add(item_id)
+            text = scope_label(scope)
+        elif not spec.scope_column and scope != "all":
             text = f"{text}（{scope_label(scope)}）"
-        cells.put(r, pos["ref"], it.ref, fmt["center"])
+        if not (spec.scope_rows and scope != "all"):
+            cells.put(r, pos["ref"], it.ref, fmt["center"])
         cells.put(r, pos["item"], text, fmt["text"])
         if spec.scope_column:
             cells.put(r, pos["scope"], scope_label(scope) if scope != "all"

@@ -18,6 +18,7 @@ from xltools.forms.locate import (
     find_item_rows,
     item_index,
     locate_columns,
+    split_scope_rows,
 )
 from xltools.forms.recognize import recognise
 from xltools.text import norm
@@ -35,6 +36,7 @@ def locate(scan: Scan, catalogue: Catalogue) -> Located | None:
     if len(hits) < MIN_ITEMS:
         return None
     cols = locate_columns(scan, hits, words)
+    hits = split_scope_rows(scan, hits, cols, words)
     item_rows = {h.row for h in hits}
     fields = find_fields(scan, words, skip_rows=item_rows | set(cols.header_rows))
     any_mapping = catalogue.editions("checklist")[0]

@@ -46,12 +46,14 @@ from xltools.forms.locate import (
     Words,
     assign_scope_hints,
     classify_header,
+    device_label,
     find_header,
     find_item_rows,
     heading_scope,  # the reader's own rule for device headings, so learner and reader agree
     item_index,
     locate_columns,
     parse_scope,
+    split_scope_rows,
 )
 from xltools.labels import VARIANT_JA
 from xltools.text import norm
@@ -365,6 +367,27 @@ def _item_cell(scan: Scan, r: int, cols: _Columns) -> tuple[str, bool, str]:
     return item_raw, wide, ref_raw
 
 
+def _prev_row(scan: Scan, r: int, last_item: int) -> int:
+    """The nearest row above ``r`` with anything written (``last_item`` when none between)."""
+    for rr in range(r - 1, last_item, -1):
+        if scan.row_cells(rr):
+            return rr
+    return last_item
+
+
+def _device_subrow(scan: Scan, r: int, cols: _Columns, words: Words) -> str:
+    """The scope of a device row printed right under an item (``サーバ`` alone in the item
+    column, not merged across the table as a heading is), else ""."""
+    cells = [(c, t) for c, t in scan.row_cells(r) if c not in cols.answers]
+    if len(cells) != 1:
+        return ""
+    c, t = cells[0]
+    last = scan.sheet.merged_span(r, c)[2]
+    if any(c < a <= last for a in cols.table if a != c):
+        return ""  # merged across other table columns: a device heading, not a device row
+    return device_label(t, words)
+
+
 def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: str,
                variant: str | None = None) -> SheetTable | None:
     """Read the item table of one sheet (None when the sheet has none).
@@ -385,9 +408,20 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
     section: int | None = None
     heading: str | None = None
     heading_section: int | None = None  # the section the device heading was printed in
+    last_item = -1  # the last row read as an item (or one of its device rows)
     for r in range(max(header) + 1, sheet.nrows):
         cells = scan.row_cells(r)
         if not cells:
+            continue
+        device = _device_subrow(scan, r, cols, words) if rows and last_item == _prev_row(scan, r, last_item) else ""
+        if device:  # an item's device rows under it (サーバ / 端末PC): one row per scope
+            prev = rows[-1]
+            if prev.scope_source == "" and prev.row == last_item:
+                rows[-1] = replace(prev, scope=device, scope_source="column")
+            else:
+                rows.append(replace(prev, row=r, scope=device, scope_source="column"))
+            rows[-1] = replace(rows[-1], row=r)
+            last_item = r
             continue
         scope = heading_scope(cells, words)
         if scope is not None:
@@ -433,6 +467,7 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
             elif sec_n != heading_section:  # a new section (by its numbering) ends the heading
                 heading, row_scope, source = None, "all", ""
         rows.append(PrintedRow(sheet.name, r, ref, body, row_scope, source, sec_n))
+        last_item = r
     if not rows:
         return None
     variants, how, label = _sheet_variants(scan, sheet, max(header))
@@ -1299,6 +1334,7 @@ def check(mapping: FormMapping | str | os.PathLike[str], sources: Iterable[Any],
                 notes.append(f"{Path(path).name}!{sheet.name}: この様式の項目なし / none of the mapping's items")
                 continue
             cols = locate_columns(scan, hits, words)
+            hits = split_scope_rows(scan, hits, cols, words)
             assign_scope_hints(scan, hits, cols, words, m.sections)
             located = locate(scan, cat)
             variants = [v for v in table.variants if v in m.variants] or [next(iter(m.variants))]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import compress, count
 
@@ -378,6 +378,72 @@ def _scope_left_of(scan: Scan, h: RowHit, words: Words) -> str:
             if sc:
                 return sc
     return ""
+
+
+_SCOPE_SEPARATORS = re.compile(r"[()\[\]【】<>《》「」・、,/&+及びと]")
+
+
+def device_label(t: str, words: Words) -> str:
+    """The scope of a cell that names devices and nothing else (``サーバ``, ``（端末PC）``,
+    ``サーバ、端末PC``), else "" (``サーバについて`` is a heading, not a device label)."""
+    if len(t) > 30:
+        return ""
+    rest = _SCOPE_SEPARATORS.sub("", t)
+    for w in sorted((w for ws in words.scopes.values() for w in ws), key=len, reverse=True):
+        rest = rest.replace(w, "")
+    return parse_scope(t, words) if not rest else ""
+
+
+def split_scope_rows(scan: Scan, hits: list[RowHit], cols: Columns, words: Words
+                     ) -> list[RowHit]:
+    """An item printed once with one row per device under it (``サーバ`` / ``端末PC``), the
+    answers on the device rows: each device row becomes a row of the item with that scope.
+
+    Only when a device row has something written in an answer or date column and the item's
+    own row has nothing there: a device heading above the next items (R5/R6) never carries an
+    answer, and a row nobody answered stays the item's one row (its scope unclear, reported).
+    """
+    answer_cols = {*cols.answer.values(), *cols.yes.values(), *cols.no.values(),
+                   *cols.date.values(), *cols.target.values()}
+    if not answer_cols:
+        return hits
+    hit_rows = {h.row for h in hits}
+    out: list[RowHit] = []
+    for h in sorted(hits, key=lambda h: h.row):
+        subs: list[tuple[int, str]] = []
+        r = h.row + 1
+        while r not in hit_rows and len(subs) < 4:
+            sc = _device_row(scan, r, h.col, answer_cols, cols.scope, words)
+            if not sc:
+                break
+            subs.append((r, sc))
+            r += 1
+        if subs and not _written(scan, h.row, answer_cols) and \
+                any(_written(scan, rr, answer_cols) for rr, _sc in subs):
+            out += [replace(h, row=rr, scope_hint=sc, hint_source="column") for rr, sc in subs]
+        else:
+            out.append(h)
+    return out
+
+
+def _written(scan: Scan, r: int, answer_cols: set[int]) -> bool:
+    return any(c in answer_cols for c, _t in scan.row_cells(r))
+
+
+def _device_row(scan: Scan, r: int, item_col: int, answer_cols: set[int],
+                scope_col: int | None, words: Words) -> str:
+    """The scope a device row under an item names: one device label in the item column (or
+    left of it, or in the scope column), not merged across the answer columns."""
+    cells = [(c, t) for c, t in scan.row_cells(r) if c not in answer_cols]
+    if len(cells) != 1:
+        return ""
+    c, t = cells[0]
+    if c > item_col and c != scope_col:
+        return ""
+    last = scan.sheet.merged_span(r, c)[2]
+    if any(c < a <= last for a in answer_cols):
+        return ""  # a heading across the table
+    return device_label(t, words)
 
 
 def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Words,
