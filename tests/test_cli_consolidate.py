@@ -86,7 +86,7 @@ def test_bad_rules_file_cannot_run(files: Path) -> None:
                                                               encoding="utf-8")
     r = _run(str(files / "in"), "--out", str(files / "o.xlsx"), "--mappings", str(files / "maps"))
     assert r.exit_code == 3
-    assert "unknown key(s) ['bogus']" in r.output and "crosscheck.yaml" in r.output
+    assert "crosscheck.yaml: rules[0].bogus: 知らない項目です" in r.output
 
 
 def test_unwritable_output_cannot_run(files: Path) -> None:

@@ -15,8 +15,9 @@ from xltools.aggregate.core import (
     effective_answers,
     parse_as_of,
 )
-from xltools.checks.crosscheck import load_rules, parse_rules, scopes_overlap
-from xltools.forms.catalogue import MappingError
+from xltools.checks.crosscheck import scopes_overlap
+from xltools.checks.rules import load_rules, parse_rules
+from xltools.forms.catalogue import MappingError, load_catalogue
 from xltools.output import schema
 
 
@@ -81,7 +82,7 @@ def test_without_roster_facilities_come_from_submissions() -> None:
 
 
 def test_findings_of_the_fixture(cons: Consolidation) -> None:
-    got = sorted(zip(cons.findings["rule_id"], cons.findings["vendor_name"],
+    got = sorted(zip(cons.findings["rule"], cons.findings["vendor_name"],
                      cons.findings["item_id"], strict=True))
     assert got == sorted([
         ("facility_yes_vendor_no", "ABCシステム", "security_officer"),
@@ -96,7 +97,7 @@ def test_findings_of_the_fixture(cons: Consolidation) -> None:
 
 
 def test_a_finding_names_both_sides(cons: Consolidation) -> None:
-    f = cons.findings[cons.findings["rule_id"] == "facility_yes_vendor_no"].set_index("vendor_name")
+    f = cons.findings[cons.findings["rule"] == "facility_yes_vendor_no"].set_index("vendor_name")
     row = f.loc["ABCシステム"]
     assert (row["facility_name"], row["facility_answer"], row["vendor_answer"]) == ("さくら病院", "yes", "no")
     assert (row["facility_cell"], row["vendor_cell"]) == ("回答!E11", "回答!E10")
@@ -115,7 +116,7 @@ def _pair(fac: list[tuple], ven: list[tuple], fac_ed: str = "R7", ven_ed: str = 
     answers = fx._rows("F", fac) + fx._rows("V", ven)
     c = consolidate({"submissions": schema.frame("submissions", subs),
                      "answers": schema.frame("answers", answers)}, as_of=fx.AS_OF)
-    return set(c.findings["rule_id"])
+    return set(c.findings["rule"])
 
 
 @pytest.mark.parametrize(("fac", "ven", "expected"), [
@@ -317,41 +318,55 @@ def test_parse_as_of() -> None:
 _RULE = """
 rules:
   - id: r1
+    code: crosscheck.facility_yes_vendor_no
     facility_item: "*"
     vendor_item: "*"
     scope: overlap
     condition: {type: answers, facility: [yes], vendor: ["no"]}
     severity: warning
-    message: "x"
 """
 
 
 def test_bundled_rules_load() -> None:
     ids = {r.id for r in load_rules()}
     assert {"facility_yes_vendor_no", "facility_no_vendor_yes", "remote_maintenance_unconfirmed",
-            "mds_sds_not_provided", "editions_differ", "vendor_checked_after_facility"} <= ids
+            "mds_sds_not_provided", "editions_differ", "vendor_checked_after_facility",
+            "contract_copies_answer_differs", "checklist_bcp_yes_table_open"} <= ids
 
 
 def test_unquoted_yes_is_read_as_meant() -> None:
-    assert parse_rules(_RULE, "t.yaml")[0].condition["facility"] == ("yes",)
+    assert parse_rules(_RULE, "t.yaml")[0].condition.facility == ["yes"]
 
 
 @pytest.mark.parametrize(("text", "match"), [
     (_RULE.replace("    severity: warning", "    severity: warning\n    colour: red"),
-     r"t\.yaml: rules\[0\] \(r1\): unknown key\(s\) \['colour'\]"),
-    (_RULE.replace("type: answers,", "type: answers, extra: 1,"), r"condition: unknown key\(s\) \['extra'\]"),
-    (_RULE.replace("type: answers", "type: magic"), "condition type 'magic' unknown"),
-    (_RULE.replace('vendor: ["no"]', 'vendor: ["maybe"]'), "answer 'maybe'"),
-    (_RULE.replace("severity: warning", "severity: fatal"), "severity 'fatal'"),
-    (_RULE.replace('facility_item: "*"', "facility_item: no_such_item").replace(
-        'vendor_item: "*"', "vendor_item: no_such_item"), "not an item id"),
-    (_RULE + "  - id: r1\n    condition: {type: editions_differ}\n    severity: info\n    message: y\n",
-     "duplicate rule id"),
-    ("rules: []\nextra: 1\n", r"unknown key\(s\) \['extra'\]"),
+     r"^t\.yaml: rules\[0\]\.colour: 知らない項目です"),
+    (_RULE.replace("type: answers,", "type: answers, extra: 1,"),
+     r"^t\.yaml: rules\[0\]\.condition\.extra: 知らない項目です"),
+    (_RULE.replace("type: answers", "type: magic"), r"rules\[0\]\.condition: type「magic」は使えません"),
+    (_RULE.replace('vendor: ["no"]', 'vendor: ["maybe"]'),
+     r"rules\[0\]\.condition\.vendor\[0\]: .*yes.*のどれかが必要です"),
+    (_RULE.replace("severity: warning", "severity: fatal"), r"rules\[0\]\.severity: .*のどれかが必要です"),
+    (_RULE.replace("code: crosscheck.facility_yes_vendor_no", "code: crosscheck.r1"),
+     r"rules\[0\]\.code: 「crosscheck\.r1」は問題コード一覧"),
+    (_RULE.replace("    code: crosscheck.facility_yes_vendor_no\n", ""), r"rules\[0\]\.code: 必須の項目がありません"),
+    (_RULE.replace("severity: warning", "enabled: 'false'"), r"rules\[0\]\.enabled: true か false"),
+    (_RULE + "  - id: r1\n    code: crosscheck.editions_differ\n    condition: {type: editions_differ}\n",
+     r"rules\[1\]\.id: 規則 ID「r1」が重複しています"),
+    ("rules: []\nextra: 1\n", r"^t\.yaml: extra: 知らない項目です"),
 ])
 def test_rules_are_validated_strictly(text: str, match: str) -> None:
     with pytest.raises(MappingError, match=match):
-        parse_rules(text, "t.yaml", known_items={"security_officer"})
+        parse_rules(text, "t.yaml")
+
+
+def test_rule_items_must_be_catalogue_items(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "mine.yaml").write_text(
+        _RULE.replace('facility_item: "*"', "facility_item: no_such_item").replace(
+            'vendor_item: "*"', "vendor_item: no_such_item"), encoding="utf-8")
+    with pytest.raises(MappingError, match=r"mine\.yaml: rules\[0\]\.facility_item: 項目 ID「no_such_item」"):
+        load_rules(tmp_path, known_items={it.id for m in load_catalogue().forms for it in m.items})
 
 
 def test_user_rules_replace_disable_and_add(tmp_path: Path) -> None:
@@ -359,13 +374,13 @@ def test_user_rules_replace_disable_and_add(tmp_path: Path) -> None:
     (tmp_path / "rules" / "crosscheck.yaml").write_text(
         "rules:\n"
         "  - id: facility_no_vendor_yes\n    enabled: false\n"
+        "    code: crosscheck.facility_no_vendor_yes\n"
         "    facility_item: '*'\n    vendor_item: '*'\n    scope: overlap\n"
         "    condition: {type: answers, facility: ['no'], vendor: ['yes']}\n"
-        "    severity: info\n    message: off\n"
         "  - id: facility_blank_vendor_yes\n"
+        "    code: crosscheck.answers_differ\n    severity: info\n"
         "    facility_item: '*'\n    vendor_item: '*'\n    scope: same\n"
-        "    condition: {type: answers, facility: ['blank'], vendor: ['yes']}\n"
-        "    severity: info\n    message: '{facility_name} 未回答'\n", encoding="utf-8")
+        "    condition: {type: answers, facility: ['blank'], vendor: ['yes']}\n", encoding="utf-8")
     ids = {r.id for r in load_rules(tmp_path)}
     assert "facility_no_vendor_yes" not in ids
     assert "facility_blank_vendor_yes" in ids
@@ -374,7 +389,6 @@ def test_user_rules_replace_disable_and_add(tmp_path: Path) -> None:
 def test_supersedes_must_name_a_rule(tmp_path: Path) -> None:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "crosscheck.yaml").write_text(
-        _RULE.replace("    message: \"x\"", "    message: \"x\"\n    supersedes: [ghost]"),
-        encoding="utf-8")
-    with pytest.raises(MappingError, match="supersedes unknown rule 'ghost'"):
+        _RULE + "    supersedes: [ghost]\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=r"crosscheck\.yaml: rules\[0\]\.supersedes: 規則「ghost」がありません"):
         load_rules(tmp_path)

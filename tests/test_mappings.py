@@ -33,7 +33,7 @@ def test_stable_ids_across_editions() -> None:
 def test_unknown_key_fails_naming_file_and_key() -> None:
     text = (BUNDLED_DIR / "checklist" / "R7.yaml").read_text(encoding="utf-8")
     bad = text.replace("- id: bcp\n", "- id: bcp\n  sope: [all]\n", 1)
-    with pytest.raises(MappingError, match=r"R7-bad.yaml: items\[\d+\] \(bcp\): unknown key\(s\) \['sope'\]"):
+    with pytest.raises(MappingError, match=r"^R7-bad.yaml: items\[\d+\]\.sope: 知らない項目です"):
         parse_mapping(bad, "R7-bad.yaml")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from xltools.checks.rules import load_rules
 from xltools.problems import CATALOGUE, make
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,10 +40,12 @@ def test_every_emitted_code_is_in_the_catalogue() -> None:
     from xltools.aggregate.core import KINDS
     from xltools.output.fill import PROBLEM_TITLES
 
-    pattern = re.compile(r"[\"']((?:read|batch|form|locate|answer|mark|table|consolidate|fill)"
-                         r"\.[a-z_]+)[\"']")
-    emitted = {m.group(1) for f in (ROOT / "xltools").glob("*.py")
-               for m in pattern.finditer(f.read_text(encoding="utf-8"))}
+    pattern = re.compile(r"[\"']((?:read|batch|form|locate|answer|mark|table|consolidate|fill"
+                         r"|crosscheck)\.[a-z_]+)[\"']")
+    sources = [*(ROOT / "xltools").rglob("*.py"), *(ROOT / "mappings").rglob("*.yaml")]
+    emitted = {m.group(1) for f in sources for m in pattern.finditer(f.read_text(encoding="utf-8"))}
+    emitted |= {r.code for r in load_rules()}
+    assert len(emitted) > 60  # the scan sees the whole package, sub-packages included
     assert emitted - set(CATALOGUE) == set()
     assert set(KINDS) <= set(CATALOGUE) and set(PROBLEM_TITLES) <= set(CATALOGUE)
     assert {c for c in CATALOGUE if c.startswith("consolidate.")} == set(KINDS)

@@ -29,12 +29,10 @@ from testkit.table_synth import (
     write_table_workbook,
 )
 from xltools import api
+from xltools.checks.rules import load_rules, parse_rules
 from xltools.checks.table_checks import (
-    FINDING_COLUMNS,
     TABLE_ROW_COLUMNS,
     check_tables,
-    load_rules,
-    parse_rules,
     table_rows,
 )
 from xltools.forms.catalogue import MappingError, load_catalogue
@@ -48,6 +46,7 @@ from xltools.forms.tables import (
     names_from_filename,
     parse_contract_ref,
 )
+from xltools.output import schema
 from xltools.output.schema import frame
 from xltools.output.table_templates import (
     BcpLayout,
@@ -547,7 +546,7 @@ def test_catalogue_rejects_unknown_keys() -> None:
     text = "table: bcp\nyear: 2024\nentries:\n  - {id: 1-1.1, text: x, colour: red}\n"
     with pytest.raises(MappingError, match=r"x\.yaml.*colour"):
         parse_table_catalogue(text, "x.yaml")
-    with pytest.raises(MappingError, match="does not look like"):
+    with pytest.raises(MappingError, match=r"^y\.yaml: entries\[0\]\.id: 「Q-x」は contract の項目 ID の形ではありません$"):
         parse_table_catalogue("table: contract\nentries:\n  - {id: Q-x}\n", "y.yaml")
 
 
@@ -598,7 +597,9 @@ def test_contract_copies_cross_check() -> None:
          _a("f", "A-3", "yes"), _a("v", "A-3", "yes"), _a("f", "B-1", "yes"),
          _a("o", "A-1", "no")])
     f = check_tables(subs, answers)
-    assert list(f.columns[:12]) == list(FINDING_COLUMNS[:12])
+    assert list(f.columns) == [c.name for c in schema.FINDINGS]
+    assert set(f["code"]) == {"crosscheck.contract_answer_differs",
+                              "crosscheck.contract_completed_differs"}
     got = {(r.rule, r.item_id): r for r in f.itertuples()}
     r = got[("contract_copies_answer_differs", "A-1")]
     assert (r.left_answer, r.left_cell, r.right_answer, r.right_cell) == ("yes", "S!D5", "no", "S!E7")
@@ -656,9 +657,10 @@ def test_table_rows_for_a_consolidated_sheet(mixed: tuple) -> None:
 def test_rules_file_is_validated() -> None:
     assert {r.id for r in load_rules()} >= {"contract_copies_answer_differs",
                                             "checklist_bcp_yes_table_open"}
-    bad = "rules:\n  - {id: x, type: contract_copies, severity: warning, message: m, colour: 1}\n"
-    with pytest.raises(MappingError, match="colour"):
+    bad = ("rules:\n  - {id: x, code: crosscheck.contract_answer_differs, colour: 1,"
+           " condition: {type: contract_copies}}\n")
+    with pytest.raises(MappingError, match=r"^r\.yaml: rules\[0\]\.colour: 知らない項目です"):
         parse_rules(bad, "r.yaml")
-    bad = "rules:\n  - {id: y, type: checklist_bcp, severity: info, message: m}\n"
-    with pytest.raises(MappingError, match="table_any"):
+    bad = "rules:\n  - {id: y, code: crosscheck.bcp_done_table_open, condition: {type: checklist_bcp}}\n"
+    with pytest.raises(MappingError, match=r"rules\[0\]\.condition\.table_any: table_any と table_all"):
         parse_rules(bad, "r.yaml")

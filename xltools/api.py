@@ -112,7 +112,7 @@ def consolidate(inputs: Inputs, *, out: PathLike | None = None, roster: PathLike
     from xltools.aggregate.core import consolidate as build
     from xltools.aggregate.core import group_column, parse_as_of
     from xltools.aggregate.roster import load_roster
-    from xltools.checks.crosscheck import load_rules
+    from xltools.checks.rules import load_rules
     from xltools.forms.catalogue import load_catalogue
 
     catalogue = load_catalogue(mappings)

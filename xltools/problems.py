@@ -171,6 +171,39 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
        "「{written}」（{name}）は名簿にありません。"),
     _k("consolidate.several_forms", INFO, "同じ年度版が複数あります",
        "{facility_name} の {detail} 版のチェックリストが複数あります。{name} を集計に用いました。"),
+    # --- crosscheck: rules of mappings/rules/*.yaml, run by xltools.checks.rules ------------
+    # facility checklist vs vendor form (fields: facility_name vendor_name system_name item_id
+    # ref item_text scope facility_answer vendor_answer facility_cell vendor_cell facility_file
+    # vendor_file facility_edition vendor_edition facility_checked_on vendor_checked_on)
+    _k("crosscheck.facility_yes_vendor_no", WARNING, "医療機関「はい」・事業者「いいえ」",
+       "項目 {ref}「{item_text}」（{scope}）：{facility_name} は「{facility_answer}」（{facility_cell}）ですが、事業者 {vendor_name} は「{vendor_answer}」（{vendor_cell}）です。実施状況を事業者と確認してください。"),
+    _k("crosscheck.facility_no_vendor_yes", INFO, "医療機関「いいえ」・事業者「はい」",
+       "項目 {ref}「{item_text}」（{scope}）：{facility_name} は「{facility_answer}」（{facility_cell}）ですが、事業者 {vendor_name} は「{vendor_answer}」（{vendor_cell}）です。事業者の対応状況を確認し、必要なら回答を見直してください。"),
+    _k("crosscheck.answers_differ", WARNING, "医療機関と事業者の回答が異なる",
+       "項目 {ref}「{item_text}」（{scope}）：{facility_name} は「{facility_answer}」（{facility_cell}）、事業者 {vendor_name} は「{vendor_answer}」（{vendor_cell}）です。回答を突き合わせてください。"),
+    _k("crosscheck.remote_maintenance_unconfirmed", WARNING, "リモート保守を医療機関が未確認",
+       "事業者 {vendor_name} はリモートメンテナンスを利用している機器の有無を伝えたと回答しています（{vendor_cell}）が、{facility_name} は事業者への確認が「{facility_answer}」です（{facility_cell}）。リモート保守の利用機器を事業者に確認してください。"),
+    _k("crosscheck.mds_sds_not_provided", WARNING, "MDS/SDS 未提出なのに受領済み",
+       "{facility_name} は MDS／SDS を提出してもらったと回答しています（{facility_cell}）が、事業者 {vendor_name} は提出していないと回答しています（{vendor_cell}）。開示書の受領状況を確認してください。"),
+    _k("crosscheck.editions_differ", WARNING, "年度版が異なる",
+       "{facility_name} は {facility_edition} 版（{facility_file}）、事業者 {vendor_name} は {vendor_edition} 版（{vendor_file}）で回答しています。同じ年度版で回答をそろえてください。"),
+    _k("crosscheck.vendor_checked_later", INFO, "事業者の確認日が医療機関より後",
+       "項目 {ref}「{item_text}」（{scope}）：事業者 {vendor_name} の確認日 {vendor_checked_on}（{vendor_cell}）が {facility_name} の確認日 {facility_checked_on}（{facility_cell}）より後です。事業者の回答を踏まえて医療機関側の確認をし直してください。"),
+    _k("crosscheck.facility_checked_later", INFO, "医療機関の確認日が事業者より後",
+       "項目 {ref}「{item_text}」（{scope}）：{facility_name} の確認日 {facility_checked_on}（{facility_cell}）が事業者 {vendor_name} の確認日 {vendor_checked_on}（{vendor_cell}）より後です。事業者にも最新の状況を確認してもらってください。"),
+    _k("crosscheck.no_system_but_vendor", WARNING, "医療情報システムなしだが事業者の回答あり",
+       "{facility_name} は医療情報システムを導入・運用していない（{facility_cell}）と回答していますが、事業者 {vendor_name} の事業者確認用（{vendor_file}）が提出されています。項目 0 の回答を確認してください。"),
+    # the contract role table's copies and the BCP table (fields: facility_name vendor_name
+    # system_name item_id left_answer left_cell left_file right_answer right_cell right_file
+    # count items)
+    _k("crosscheck.contract_answer_differs", WARNING, "確認表の控え同士で初回確認が異なる",
+       "{facility_name}・{vendor_name}（{system_name}）の契約の確認表で、項目 {item_id} の初回確認が {left_file} では「{left_answer}」（{left_cell}）、{right_file} では「{right_answer}」（{right_cell}）と異なります。医療機関と事業者で確認結果を突き合わせてください。"),
+    _k("crosscheck.contract_completed_differs", INFO, "確認表の控え同士で完了日が異なる",
+       "{facility_name}・{vendor_name}（{system_name}）の契約の確認表で、項目 {item_id} の完了日が {left_file} では「{left_answer}」（{left_cell}）、{right_file} では「{right_answer}」（{right_cell}）と異なります。"),
+    _k("crosscheck.bcp_done_table_open", WARNING, "チェックリストはBCP策定済み・確認表に未チェックあり",
+       "{facility_name} はチェックリストの「サイバー攻撃を想定したBCPを策定している」に「{left_answer}」（{left_cell}）と回答していますが、BCP確認表（{right_file}）に未チェック・未回答の項目が {count} 件あります（{items}）。BCPに最低限必要な事項が網羅されているか確認してください。"),
+    _k("crosscheck.bcp_undone_table_complete", INFO, "チェックリストはBCP未策定・確認表はすべてチェック済み",
+       "{facility_name} はチェックリストの「サイバー攻撃を想定したBCPを策定している」に「{left_answer}」（{left_cell}）と回答していますが、BCP確認表（{right_file}）はすべての項目がチェック済みです。チェックリストの回答を見直してください。"),
     # --- fill: vendor bulk fill (xltools.fill; reported by the fill command, not as rows) ---
     _k("fill.answers_unreadable", ERROR, "回答ファイルを読めません",
        "回答ファイル {where} を読めません（{detail}）。Excel 形式で保存し直してください。"),
@@ -241,6 +274,12 @@ def make(code: str, *, path: str = "", submission_id: str = "", sheet: str = "",
     return Problem(code=code, severity=severity or kind.severity, message=message, path=path,
                    submission_id=submission_id, sheet=sheet, cell=cell, item_id=item_id,
                    scope=scope, round=round, detail=detail)
+
+
+def render(code: str, values: dict[str, Any]) -> str:
+    """The catalogue's Japanese template of ``code`` filled from ``values`` (a missing field
+    stays visible as ``{field}``)."""
+    return CATALOGUE[code].template.format_map(_Missing(values))
 
 
 class _Missing(dict):

@@ -15,7 +15,7 @@ Pure pandas on the three tidy frames of :mod:`xltools.schema` (no file reading):
   the latest answered round, counts. On a facility form whose gate item ``has_system`` is
   いいえ, every other blank item counts as 該当なし (the form says no check is needed).
 * **Pairs.** A vendor form is paired with the facility's checklist of the same edition, else the
-  current one. Cross-check rules (:mod:`xltools.crosscheck`) run on every pair.
+  current one. Cross-check rules (:mod:`xltools.checks.rules`) run on every pair and table.
 * **Rates.** In the item summary each answer's rate is its count over all rows (they sum to 1);
   the implementation rate (実施率) is はい over rows that are not 該当なし.
 """
@@ -33,9 +33,10 @@ import pandas as pd
 
 from xltools.aggregate.roster import NameIndex, RosterError, resolve_column
 from xltools.aggregate.tables import TableViews, table_views
-from xltools.checks import crosscheck
+from xltools.checks.rules import Facts, Rule, load_rules
+from xltools.checks.rules import run as run_rules
 from xltools.forms.catalogue import Catalogue, load_catalogue
-from xltools.labels import ANSWER_JA, FORM_JA, SCOPE_JA, VARIANT_JA
+from xltools.labels import ANSWER_JA, FORM_JA, VARIANT_JA
 from xltools.output import schema
 from xltools.problems import CATALOGUE, SEVERITY_RANK, Kind
 
@@ -413,74 +414,20 @@ def _side(eff: pd.DataFrame, prefix: str) -> pd.DataFrame:
     return eff[_SIDE_COLS].add_prefix(prefix)
 
 
-FINDING_COLUMNS = [
-    "rule_id", "code", "severity", "title", "facility_id", "facility_name", "vendor_name",
-    "system_name", "item_id", "ref", "item_text", "facility_scope", "vendor_scope",
-    "facility_answer", "vendor_answer", "facility_cell", "vendor_cell", "facility_checked_on",
-    "vendor_checked_on", "facility_edition", "vendor_edition", "facility_path", "vendor_path",
-    "facility_submission_id", "vendor_submission_id", "message"]
-
-
-def _g(row: dict[str, Any], key: str) -> str:
-    v = row.get(key, "")
-    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-
-
-def _finding(rule: crosscheck.Rule, row: dict[str, Any]) -> dict[str, Any]:
-    fs, vs = _g(row, "f_scope"), _g(row, "v_scope")
-    scope_ja = SCOPE_JA.get(fs, fs) if fs == vs or not vs else \
-        f"{SCOPE_JA.get(fs, fs)}／事業者側 {SCOPE_JA.get(vs, vs)}"
-    fa, va = _g(row, "f_answer"), _g(row, "v_answer")
-    rec = {
-        "rule_id": rule.id, "code": rule.code, "severity": rule.severity, "title": rule.title,
-        "facility_id": _g(row, "facility_id"), "facility_name": _g(row, "facility_name"),
-        "vendor_name": _g(row, "vendor_name"), "system_name": _g(row, "system_name"),
-        "item_id": _g(row, "f_item_id") or _g(row, "v_item_id"),
-        "ref": _g(row, "f_ref") or _g(row, "v_ref"),
-        "item_text": _g(row, "f_item_text") or _g(row, "v_item_text"),
-        "facility_scope": fs, "vendor_scope": vs, "facility_answer": fa, "vendor_answer": va,
-        "facility_cell": _cellref(_g(row, "f_sheet_x") or _g(row, "f_sheet"), _g(row, "f_cell")),
-        "vendor_cell": _cellref(_g(row, "v_sheet_x") or _g(row, "v_sheet"), _g(row, "v_cell")),
-        "facility_checked_on": _g(row, "f_checked_on"), "vendor_checked_on": _g(row, "v_checked_on"),
-        "facility_edition": _g(row, "f_edition"), "vendor_edition": _g(row, "v_edition"),
-        "facility_path": _g(row, "f_path"), "vendor_path": _g(row, "v_path"),
-        "facility_submission_id": _g(row, "f_submission_id"),
-        "vendor_submission_id": _g(row, "v_submission_id"),
-    }
-    values = {**rec, "scope": scope_ja, "facility_answer": ANSWER_JA.get(fa, fa),
-              "vendor_answer": ANSWER_JA.get(va, va), "facility_file": _file(rec["facility_path"]),
-              "vendor_file": _file(rec["vendor_path"])}
-    rec["message"] = _fmt(rule.message, values)
-    return rec
-
-
-def cross_check(pairs: pd.DataFrame, eff: pd.DataFrame, rules: list[crosscheck.Rule]) -> pd.DataFrame:
-    """Run every rule on every pair; superseded findings are dropped."""
+def cross_check(pairs: pd.DataFrame, eff: pd.DataFrame, rules: list[Rule],
+                subs: pd.DataFrame | None = None, answers: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
+    """Every rule (facility vs vendor, contract copies, checklist vs BCP table) by the one
+    engine (:func:`xltools.checks.rules.run`) -> one findings frame (schema FINDINGS)."""
     checkable = pairs[pairs["f_submission_id"] != ""]
     fac, ven = _side(eff, "f_"), _side(eff, "v_")
     # the answer rows' own sheet names win over the form's sheet (f_sheet_x after merge)
     fac = fac.rename(columns={"f_sheet": "f_sheet_x"})
     ven = ven.rename(columns={"v_sheet": "v_sheet_x"})
-    found: list[dict[str, Any]] = []
-    for rule in rules:
-        hits = crosscheck.evaluate(rule, checkable, fac, ven)
-        found.extend(_finding(rule, r) for r in hits.to_dict("records"))
-    df = pd.DataFrame(found, columns=FINDING_COLUMNS)
-    return _drop_superseded(df, rules).reset_index(drop=True)
-
-
-def _drop_superseded(df: pd.DataFrame, rules: list[crosscheck.Rule]) -> pd.DataFrame:
-    key = ["facility_submission_id", "vendor_submission_id", "item_id", "facility_scope",
-           "vendor_scope"]
-    drop = pd.Series(False, index=df.index)
-    for rule in rules:
-        if not rule.supersedes:
-            continue
-        winners = set(map(tuple, df.loc[df["rule_id"] == rule.id, key].to_numpy().tolist()))
-        losers = df["rule_id"].isin(rule.supersedes)
-        drop |= losers & pd.Series([tuple(r) in winners for r in df[key].to_numpy().tolist()],
-                                   index=df.index, dtype=bool)
-    return df[~drop]
+    empty = pd.DataFrame(columns=["form", "submission_id"])
+    facts = Facts(subs if subs is not None else empty, answers if answers is not None else empty,
+                  pairs=checkable, facility=fac, vendor=ven)
+    return run_rules(rules, facts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -807,14 +754,14 @@ def _problems_frame(reader: pd.DataFrame, subs: pd.DataFrame, extra: list[dict[s
 def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
                 as_of: str | dt.date | None = None, group_by: str | None = None,
                 catalogue: Catalogue | None = None,
-                rules: list[crosscheck.Rule] | None = None) -> Consolidation:
+                rules: list[Rule] | None = None) -> Consolidation:
     """Consolidate the reader's frames (an object with ``.submissions``, ``.answers``,
     ``.problems``, a mapping with those keys, or a tuple of them).
 
     ``roster``: a frame from :func:`xltools.roster.load_roster`; ``as_of``: the date targets are
     judged against (default today); ``group_by``: a facility column (group, area, kind, edition,
-    or a roster header) for the per-group summary; ``rules``: cross-check rules (default
-    :func:`xltools.crosscheck.load_rules`).
+    or a roster header) for the per-group summary; ``rules``: the cross-check rules to run
+    (default every enabled rule, :func:`xltools.checks.rules.load_rules`).
     """
     subs, answers, reader_problems = _frames(result_or_frames)
     catalogue = catalogue or load_catalogue()
@@ -822,7 +769,7 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
     items = item_table(catalogue)
     latest = _latest_items(items)
     if rules is None:
-        rules = crosscheck.load_rules(known_items=set(items["item_id"]) if not items.empty else None)
+        rules = load_rules(known_items=set(items["item_id"]) if not items.empty else None)
     group_col = group_column(roster, group_by)
 
     reg = _registry(roster)
@@ -834,7 +781,8 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
     eff = _with_meta(effective_answers(answers, subs), subs, items)
     cur_sids = set(ranked.drop_duplicates("facility_id")["submission_id"])
     pairs = _pairs(subs, ranked, names)
-    findings = cross_check(pairs, eff, rules)
+    found = cross_check(pairs, eff, rules, subs, answers)
+    findings = found[found["form"] == "checklist"].reset_index(drop=True)
     gates = set(items.loc[items["gate"], "item_id"]) if not items.empty else set()
     targets = _targets(eff, cur_sids, as_of_iso, names, gates)
     cur_ans = eff[eff["submission_id"].isin(cur_sids)]
@@ -844,7 +792,8 @@ def consolidate(result_or_frames: Any, roster: pd.DataFrame | None = None,
     subs["is_current"] = subs["submission_id"].isin(cur_sids)
     problems = _problems_frame(reader_problems, subs, probs + more)
     tables = table_views(subs, answers, reader_problems, names, cur_ans,
-                         latest.drop_duplicates("item_id"))
+                         latest.drop_duplicates("item_id"),
+                         found[found["form"] != "checklist"].reset_index(drop=True))
     return Consolidation(
         facilities=fac, pairs=pairs, findings=findings,
         item_summary=_item_summary(cur_ans, latest),

@@ -11,7 +11,7 @@ answers). Nothing is read from disk but the catalogues and the rules.
   facility's current checklist answer right beside it.
 * BCP確認表 (``bcp``): one row per BCP table, the facility's checklist answer to 「BCPを策定
   している」 first, then one column per question.
-* findings: :func:`xltools.table_checks.check_tables` with the facility each finding is about,
+* findings: the contract/BCP rules' findings (:mod:`xltools.checks.rules`) with the facility each finding is about,
   the compared forms named, and answers in Japanese.
 """
 
@@ -30,15 +30,13 @@ from xltools.checks.table_checks import (
     table_rows,
 )
 from xltools.forms.table_catalogue import load_table_catalogue
+from xltools.output import schema
 
 FORMS = ("contract", "bcp")
 PREFIX = {"contract": "c:", "bcp": "b:"}
 ITEM_COLUMNS = ["form", "item_id", "key", "done_key", "link_key", "title", "status", "known",
                 "links", "link_refs", "has_done"]
-FINDING_COLUMNS = ["form", "rule", "severity", "title", "facility_id", "facility_name",
-                   "vendor_name", "system_name", "item_id", "item_title", "left_form",
-                   "left_answer", "left_cell", "right_form", "right_answer", "right_cell",
-                   "message", "left_path", "right_path"]
+FINDING_COLUMNS = [c.name for c in schema.FINDINGS]
 
 
 @dataclass
@@ -208,20 +206,20 @@ def _answer_text(value: str) -> str:
 def _findings(raw: pd.DataFrame, subs: pd.DataFrame, names: dict[str, str],
               bcp_text: str) -> pd.DataFrame:
     if raw.empty:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
+        return schema.frame("findings", [])
     tables = subs[subs["form"].isin(FORMS)]
     fid_of = {(p, facility_key(n)): f for p, n, f in
               zip(tables["path"], tables["facility_name"], tables["facility_id"], strict=True)}
     titles = {e.id: e.title or e.text for e in load_table_catalogue("contract").entries}
     rows = []
     for f in raw.to_dict("records"):
-        form = "contract" if f["rule"].startswith("contract") else "bcp"
+        form = f["form"]
         key = facility_key(f["facility_name"])
         fid = fid_of.get((f["left_path"], key)) or fid_of.get((f["right_path"], key)) or ""
         if form == "contract":
             left_form, right_form = _file(f["left_path"]), _file(f["right_path"])
             left, right = f["left_answer"], f["right_answer"]
-            if f["rule"].endswith("completed_differs"):
+            if f["code"] == "crosscheck.contract_completed_differs":
                 left, right = left or "（未記入）", right or "（未記入）"
             title = titles.get(f["item_id"], "")
         else:
@@ -232,7 +230,7 @@ def _findings(raw: pd.DataFrame, subs: pd.DataFrame, names: dict[str, str],
                      "facility_id": fid, "facility_name": names.get(fid, "") or f["facility_name"],
                      "item_title": title, "left_form": left_form, "right_form": right_form,
                      "left_answer": left, "right_answer": right})
-    out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    out = schema.frame("findings", rows)
     rank = {"error": 0, "warning": 1, "info": 2}
     out["_s"] = out["severity"].map(rank).fillna(3)
     out["_o"] = out["item_id"].map(item_order)
@@ -245,13 +243,14 @@ def _findings(raw: pd.DataFrame, subs: pd.DataFrame, names: dict[str, str],
 
 
 def table_views(subs: pd.DataFrame, answers: pd.DataFrame, problems: pd.DataFrame,
-                names: dict[str, str], current: pd.DataFrame, checklist_items: pd.DataFrame
-                ) -> TableViews:
+                names: dict[str, str], current: pd.DataFrame, checklist_items: pd.DataFrame,
+                raw: pd.DataFrame | None = None) -> TableViews:
     """The two tables' sheets and findings.
 
     ``subs``: submissions with ``facility_id``; ``current``: the facilities' current checklist
     effective answers (``facility_id, item_id, answer, sheet, cell``); ``checklist_items``: the
-    newest edition's checklist items (``item_id, ref, text``) for the linked items' refs.
+    newest edition's checklist items (``item_id, ref, text``) for the linked items' refs;
+    ``raw``: the contract/BCP rules' findings (run here when not given).
     """
     if not subs["form"].isin(FORMS).any():
         return TableViews()
@@ -259,7 +258,8 @@ def table_views(subs: pd.DataFrame, answers: pd.DataFrame, problems: pd.DataFram
         if not checklist_items.empty else {}
     texts = dict(zip(checklist_items["item_id"], checklist_items["text"], strict=True)) \
         if not checklist_items.empty else {}
-    raw = check_tables(subs, answers, problems)
+    if raw is None:  # the consolidation ran every rule once already and passes their findings
+        raw = check_tables(subs, answers, problems)
     findings = _findings(raw, subs, names, texts.get("bcp", "BCP を策定している"))
     views = TableViews(findings=findings)
     all_items = []

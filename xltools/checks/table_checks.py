@@ -1,144 +1,38 @@
-"""Cross-checks of the contract role table and the BCP table, as pure functions over frames.
+"""Cross-checks of the contract role table and the BCP table, for :mod:`xltools.checks.rules`.
 
 Two questions an aggregator asks once every form is read:
 
 * do the facility's copy and the vendor's copy of the same contract table say the same thing?
-  (copies are matched by facility, vendor and system name after normalisation; each item whose
-  answer or 完了日 differs is one finding carrying both answers and both cells);
-* does the checklist's 「BCPを策定している」 agree with the facility's BCP table? (checklist
-  yes while the table has unticked or missing items, and checklist no while the table is fully
-  ticked).
+  (``contract_copies``: copies are matched by facility, vendor and system name after
+  normalisation; each item whose answer or 完了日 differs is one finding carrying both answers
+  and both cells);
+* does the checklist's 「BCPを策定している」 agree with the facility's BCP table?
+  (``checklist_bcp``: checklist yes while the table has unticked or missing items, and
+  checklist no while the table is fully ticked).
 
-Rules live in ``mappings/rules/tables.yaml`` (documented there); a user's ``--mappings``
-folder may hold ``rules/tables.yaml`` too, whose rules replace bundled ones of the same id.
-Every function takes the three tables of :mod:`xltools.schema` and returns a findings frame
-with :data:`FINDING_COLUMNS`; nothing is read from disk except the rules.
+The rules that use them live in ``mappings/rules/tables.yaml``. Pure functions over the three
+tables of :mod:`xltools.output.schema`; findings rows have the schema's FINDINGS columns.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import yaml
 
 from xltools.aggregate.roster import facility_part, normalize_name, plain_name
-from xltools.checks.crosscheck import check_rule_keys, join_lines
-from xltools.forms.catalogue import BUNDLED_DIR, MappingError
+from xltools.labels import ANSWER_JA as _ANSWER_JA
 
-RULES_FILE = Path("rules") / "tables.yaml"
-FINDING_COLUMNS = ("facility_name", "vendor_name", "item_id", "rule", "severity", "message",
-                   "left_answer", "left_cell", "right_answer", "right_cell", "left_path",
-                   "right_path", "system_name", "title")
-ANSWERS = ("yes", "no", "na", "blank")
-SEVERITIES = ("error", "warning", "info")
-ANSWER_JA = {"yes": "はい", "no": "いいえ", "na": "該当なし", "blank": "未回答", "": "（行なし）"}
-_KEYS = {
-    "contract_copies": {"id", "title", "type", "field", "severity", "message", "enabled", "note"},
-    "checklist_bcp": {"id", "title", "type", "checklist_item", "checklist_answers", "table_any",
-                      "table_all", "severity", "message", "enabled", "note"},
-}
+if TYPE_CHECKING:
+    from xltools.checks.rules import Facts, Rule
 
-
-@dataclass(frozen=True)
-class TableRule:
-    """One cross-check rule (see the rules file for each key)."""
-
-    id: str
-    type: str
-    severity: str
-    message: str
-    title: str = ""
-    params: dict[str, Any] = field(default_factory=dict, compare=False)
-    enabled: bool = True
-    source: str = field(default="", compare=False)
-
-
-# --------------------------------------------------------------------------------------------
-# loading
-
-
-def _answers(where: str, value: Any) -> tuple[str, ...]:
-    values = value if isinstance(value, list) else [value]
-    out = []
-    for v in values:
-        v = {True: "yes", False: "no"}.get(v, v) if isinstance(v, bool) else v  # YAML 1.1 yes/no
-        if v not in ANSWERS:
-            raise MappingError(f"{where}: answer {v!r} must be one of {ANSWERS}")
-        out.append(str(v))
-    return tuple(out)
-
-
-def _parse_rule(source: str, n: int, raw: Any) -> TableRule:
-    where = f"{source}: rules[{n}]"
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where}: a rule must be a mapping")
-    where = f"{where} ({raw.get('id', '?')})"
-    kind = raw.get("type")
-    if kind not in _KEYS:
-        raise MappingError(f"{where}: type {kind!r} must be one of {sorted(_KEYS)}")
-    check_rule_keys(where, raw, _KEYS[kind], ("id", "severity", "message"))
-    params: dict[str, Any] = {}
-    if kind == "contract_copies":
-        params["field"] = raw.get("field", "answer")
-        if params["field"] not in ("answer", "completed_on"):
-            raise MappingError(f"{where}: field must be answer or completed_on")
-    else:
-        params["checklist_item"] = str(raw.get("checklist_item", "bcp"))
-        params["checklist_answers"] = _answers(where, raw.get("checklist_answers", ["yes"]))
-        if ("table_any" in raw) == ("table_all" in raw):
-            raise MappingError(f"{where}: give exactly one of table_any / table_all")
-        mode = "table_any" if "table_any" in raw else "table_all"
-        params[mode] = _answers(where, raw[mode])
-    return TableRule(id=str(raw["id"]), type=kind, severity=str(raw["severity"]),
-                     message=join_lines(str(raw["message"])), title=str(raw.get("title", "")),
-                     params=params, enabled=bool(raw.get("enabled", True)), source=source)
-
-
-def parse_rules(text: str, source: str) -> list[TableRule]:
-    """Parse and validate one rules file's text (all rules, enabled or not)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or set(data) != {"rules"}:
-        raise MappingError(f"{source}: a rules file is a mapping with one key 'rules'")
-    rules = [_parse_rule(source, n, raw) for n, raw in enumerate(data["rules"] or [])]
-    ids = [r.id for r in rules]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise MappingError(f"{source}: duplicate rule id(s) {dup}")
-    return rules
-
-
-def load_rules(user_dir: str | os.PathLike[str] | None = None) -> list[TableRule]:
-    """Bundled rules, then the user's ``rules/tables.yaml``; enabled rules only."""
-    by_id: dict[str, TableRule] = {}
-    extra = user_dir or os.environ.get("XLTOOLS_MAPPINGS")
-    for folder in [BUNDLED_DIR, *([Path(extra)] if extra else [])]:
-        path = Path(folder) / RULES_FILE
-        if path.exists():
-            for rule in parse_rules(path.read_text(encoding="utf-8"), str(path)):
-                by_id[rule.id] = rule
-    return [r for r in by_id.values() if r.enabled]
+ANSWER_JA = {**_ANSWER_JA, "": "（行なし）"}
 
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-class _Missing(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def _fill(rule: TableRule, values: dict[str, Any]) -> str:
-    return rule.message.format_map(_Missing({k: "" if v is None else v for k, v in values.items()}))
 
 
 def _file(path: str) -> str:
@@ -151,16 +45,6 @@ def _cellref(sheet: str, cell: str) -> str:
 
 def _ja(answer: str) -> str:
     return ANSWER_JA.get(answer, answer)
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="string") for c in FINDING_COLUMNS})
-
-
-def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    if not rows:
-        return _empty()
-    return pd.DataFrame.from_records(rows, columns=list(FINDING_COLUMNS)).astype("string").fillna("")
 
 
 def facility_key(name: str) -> str:
@@ -196,8 +80,11 @@ def contract_pairs(subs: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
     return out
 
 
-def _contract_copies(rule: TableRule, subs: pd.DataFrame, answers: pd.DataFrame) -> list[dict]:
-    column = rule.params["field"]
+def _contract_copies(rule: Rule, facts: Facts) -> list[dict[str, Any]]:
+    from xltools.checks.rules import finding
+
+    subs, answers = facts.submissions, facts.answers
+    column = rule.condition.field
     out = []
     for left, right in contract_pairs(subs):
         la = answers[answers["submission_id"] == left["submission_id"]].set_index("item_id")
@@ -217,9 +104,12 @@ def _contract_copies(rule: TableRule, subs: pd.DataFrame, answers: pd.DataFrame)
                       "system_name": left["system_name"], "item_id": item,
                       "left_answer": lshow, "left_cell": lc, "left_file": _file(left["path"]),
                       "right_answer": rshow, "right_cell": rc, "right_file": _file(right["path"])}
-            out.append({**values, "rule": rule.id, "severity": rule.severity, "title": rule.title,
-                        "message": _fill(rule, values), "left_answer": lv, "right_answer": rv,
-                        "left_path": left["path"], "right_path": right["path"]})
+            cols = {**values, "submission_id": left["submission_id"], "path": left["path"],
+                    "sheet": left["sheet"],
+                    "cell": str(la.at[item, "cell"]) if item in la.index else "",
+                    "form": "contract", "left_answer": lv, "right_answer": rv,
+                    "left_path": left["path"], "right_path": right["path"]}
+            out.append(finding(rule, values, **cols))
     return out
 
 
@@ -253,10 +143,13 @@ def _latest_checklists(subs: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
-def _checklist_bcp(rule: TableRule, subs: pd.DataFrame, answers: pd.DataFrame) -> list[dict]:
+def _checklist_bcp(rule: Rule, facts: Facts) -> list[dict[str, Any]]:
+    from xltools.checks.rules import finding
+
+    subs, answers = facts.submissions, facts.answers
     checklists = _latest_checklists(subs)
     tables = subs[subs["form"] == "bcp"].sort_values(["path", "sheet"])
-    item = rule.params["checklist_item"]
+    item = rule.condition.checklist_item
     out = []
     for _, table in tables.iterrows():
         check = checklists.get(facility_key(table["facility_name"]))
@@ -264,7 +157,7 @@ def _checklist_bcp(rule: TableRule, subs: pd.DataFrame, answers: pd.DataFrame) -
             continue
         got = effective_answer(answers[(answers["submission_id"] == check["submission_id"])
                                        & (answers["item_id"] == item)])
-        if got is None or got["answer"] not in rule.params["checklist_answers"]:
+        if got is None or got["answer"] not in rule.condition.checklist_answers:
             continue
         rows = answers[answers["submission_id"] == table["submission_id"]]
         hits = _table_hits(rule, rows)
@@ -279,21 +172,22 @@ def _checklist_bcp(rule: TableRule, subs: pd.DataFrame, answers: pd.DataFrame) -
                   "left_file": _file(check["path"]), "right_file": _file(table["path"]),
                   "right_cell": "、".join(cells[:8]), "count": len(ids), "items": shown}
         right_answer = ", ".join(f"{a}:{n}" for a, n in hits["answer"].value_counts().items())
-        out.append({**values, "rule": rule.id, "severity": rule.severity, "title": rule.title,
-                    "message": _fill(rule, values), "left_answer": got["answer"],
-                    "right_answer": right_answer, "left_path": check["path"],
-                    "right_path": table["path"]})
+        cols = {**values, "submission_id": check["submission_id"], "path": check["path"],
+                "sheet": check["sheet"], "cell": str(got["cell"]), "form": "bcp",
+                "left_answer": got["answer"], "right_answer": right_answer,
+                "left_path": check["path"], "right_path": table["path"]}
+        out.append(finding(rule, values, **cols))
     return out
 
 
-def _table_hits(rule: TableRule, rows: pd.DataFrame) -> pd.DataFrame | None:
+def _table_hits(rule: Rule, rows: pd.DataFrame) -> pd.DataFrame | None:
     """The BCP rows the rule is about, or None when it does not fire."""
     if rows.empty:
         return None
-    if "table_any" in rule.params:
-        hits = rows[rows["answer"].isin(rule.params["table_any"])]
+    if rule.condition.table_any is not None:
+        hits = rows[rows["answer"].isin(rule.condition.table_any)]
         return hits if not hits.empty else None
-    if rows["answer"].isin(rule.params["table_all"]).all():
+    if rows["answer"].isin(rule.condition.table_all).all():
         return rows
     return None
 
@@ -330,26 +224,22 @@ def table_rows(submissions: pd.DataFrame, answers: pd.DataFrame, form: str) -> p
 # --------------------------------------------------------------------------------------------
 # entry point
 
-CHECKS: dict[str, Callable[[TableRule, pd.DataFrame, pd.DataFrame], list[dict]]] = {
-    "contract_copies": _contract_copies,
-    "checklist_bcp": _checklist_bcp,
-}
+CHECKS = {"contract_copies": _contract_copies, "checklist_bcp": _checklist_bcp}
 
 
 def check_tables(submissions: pd.DataFrame, answers: pd.DataFrame,
-                 problems: pd.DataFrame | None = None, rules: list[TableRule] | None = None
+                 problems: pd.DataFrame | None = None, rules: list[Rule] | None = None
                  ) -> pd.DataFrame:
-    """All table cross-checks over the three tables -> a findings frame (FINDING_COLUMNS).
+    """The contract/BCP table rules over the three tables -> a findings frame (the schema's
+    FINDINGS), run by the one engine (:func:`xltools.checks.rules.run`).
 
     ``problems`` is accepted for symmetry with the other stages and not needed today.
     """
+    from xltools.checks.rules import Facts, load_rules, run
+
     rules = load_rules() if rules is None else rules
-    rows: list[dict] = []
-    for rule in rules:
-        rows += CHECKS[rule.type](rule, submissions, answers)
-    return _frame(rows)
+    return run([r for r in rules if r.type in CHECKS], Facts(submissions, answers))
 
 
-__all__ = ["FINDING_COLUMNS", "TABLE_ROW_COLUMNS", "TableRule", "check_tables", "contract_pairs",
-           "load_rules", "parse_rules", "effective_answer", "table_rows", "item_order",
-           "facility_key"]
+__all__ = ["TABLE_ROW_COLUMNS", "CHECKS", "check_tables", "contract_pairs", "effective_answer",
+           "table_rows", "item_order", "facility_key"]

@@ -42,7 +42,7 @@ class _Abort(click.ClickException):
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="Also write one feedback workbook per facility into this folder.")
 @click.option("--mappings", type=click.Path(exists=True, file_okay=False),
-              help="Folder of extra or corrected mappings (and rules/crosscheck.yaml).")
+              help="Folder of extra or corrected mappings (and rules/*.yaml).")
 @click.option("--fail-on", "fail_on", type=click.Choice(FAIL_ON), default="never", show_default=True,
               help="Exit 1 when a problem or mismatch is at least this severe.")
 @batch_options
@@ -63,7 +63,7 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
 
     from xltools.aggregate.core import ConsolidateError, consolidate, group_column, parse_as_of
     from xltools.aggregate.roster import RosterError, load_roster
-    from xltools.checks.crosscheck import load_rules
+    from xltools.checks.rules import load_rules
     from xltools.cli import read_inputs
     from xltools.forms.catalogue import MappingError, load_catalogue
     from xltools.output.report import write_feedback, write_workbook

@@ -1,14 +1,16 @@
 """Load the form mappings (forms as data) and the shared vocabulary.
 
 A mapping file describes one edition of one form: how to recognise it, which items it asks,
-with which printed ref and scopes, per variant. Files are validated when loaded: an unknown key
-fails naming the file and the key, because a typo in a hand-edited mapping must never turn
-into a silently ignored setting.
+with which printed ref and scopes, per variant.
 
 Bundled mappings live in the top-level ``mappings/`` folder (shipped in the wheel as
 ``xltools/_mappings``); a user folder given with ``--mappings`` or
 ``XLTOOLS_MAPPINGS`` is read after them and overrides a bundled file of the same form and
 edition (so a corrected or newly learned edition needs no reinstall).
+
+Every file of both folders is validated when the catalogue is loaded, against the models of
+:mod:`xltools.forms.models` (checklist editions, vocabulary, table catalogues, rules): a
+malformed file stops the run with one line naming the file and the field.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
+from xltools.forms.models import (
+    ChecklistFile,
+    ItemSpec,
+    MappingError,
+    VocabularyFile,
+    load_file,
+    read_yaml,
+    validate,
+)
 
 
 def _bundled_dir() -> Path:
@@ -35,10 +45,6 @@ def _bundled_dir() -> Path:
 BUNDLED_DIR = _bundled_dir()
 SCOPES = ("all", "server", "terminal", "network")
 VARIANTS = ("hospital", "pharmacy", "vendor", "joint")
-
-
-class MappingError(ValueError):
-    """A mapping file is malformed; the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -119,84 +125,26 @@ class FormMapping:
         return f"{self.form}/{self.edition}"
 
 
-_TOP_KEYS = {"form", "edition", "fiscal_year", "era", "published", "recognition", "layout",
-             "variants", "sections", "items"}
-_ITEM_KEYS = {"id", "ref", "section", "variants", "scopes", "text", "texts", "aliases", "status",
-              "target_fiscal_year", "gate", "blank_ok_without_vendor", "note"}
-_RECOG_KEYS = {"markers", "numbering", "note"}
-_LAYOUT_KEYS = {"scope_style", "rounds", "date_column"}
-_VARIANT_KEYS = {"labels", "title"}
-
-
-def _reject_unknown(where: str, data: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise MappingError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-
-
-def _require(where: str, data: dict[str, Any], *keys: str) -> None:
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise MappingError(f"{where}: missing key(s) {missing}")
-
-
-def _parse_item(path: str, n: int, raw: dict[str, Any], variants: set[str]) -> Item:
-    where = f"{path}: items[{n}] ({raw.get('id', '?')})"
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where}: an item must be a mapping")
-    _reject_unknown(where, raw, _ITEM_KEYS)
-    _require(where, raw, "id", "ref", "variants", "scopes", "text")
-    for v in raw["variants"]:
-        if v not in variants:
-            raise MappingError(f"{where}: variant {v!r} is not declared under 'variants'")
-    for sc in raw["scopes"]:
-        if not all(part in SCOPES for part in str(sc).split("+")):
-            raise MappingError(f"{where}: scope {sc!r} must be one of {SCOPES} or a '+' join")
+def _item(spec: ItemSpec) -> Item:
     return Item(
-        id=str(raw["id"]), ref=str(raw["ref"]), section=int(raw.get("section", 0)),
-        variants=tuple(raw["variants"]), scopes=tuple(str(s) for s in raw["scopes"]),
-        text=str(raw["text"]), texts=dict(raw.get("texts") or {}),
-        aliases=tuple(raw.get("aliases") or ()), status=str(raw.get("status", "verified")),
-        target_fiscal_year=raw.get("target_fiscal_year"), gate=bool(raw.get("gate", False)),
-        blank_ok_without_vendor=bool(raw.get("blank_ok_without_vendor", False)),
-        note=str(raw.get("note", "")),
-    )
+        id=spec.id, ref=spec.ref, section=spec.section, variants=tuple(spec.variants),
+        scopes=tuple(spec.scopes), text=spec.text, texts=dict(spec.texts),
+        aliases=tuple(spec.aliases), status=spec.status,
+        target_fiscal_year=spec.target_fiscal_year, gate=spec.gate,
+        blank_ok_without_vendor=spec.blank_ok_without_vendor, note=spec.note)
 
 
 def parse_mapping(text: str, source: str) -> FormMapping:
-    """Parse and validate one mapping file's text."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise MappingError(f"{source}: a mapping file must be a YAML mapping")
-    _reject_unknown(source, data, _TOP_KEYS)
-    _require(source, data, "form", "edition", "fiscal_year", "variants", "items")
-    recog = data.get("recognition") or {}
-    _reject_unknown(f"{source}: recognition", recog, _RECOG_KEYS)
-    layout = data.get("layout") or {}
-    _reject_unknown(f"{source}: layout", layout, _LAYOUT_KEYS)
-    variants: dict[str, Variant] = {}
-    for name, v in (data["variants"] or {}).items():
-        _reject_unknown(f"{source}: variants.{name}", v, _VARIANT_KEYS)
-        if name not in VARIANTS:
-            raise MappingError(f"{source}: variant {name!r} must be one of {VARIANTS}")
-        variants[name] = Variant(name, tuple(v.get("labels") or ()), str(v.get("title", "")))
-    items = tuple(_parse_item(source, n, raw, set(variants)) for n, raw in enumerate(data["items"]))
-    ids = [it.id for it in items]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise MappingError(f"{source}: duplicate item id(s) {dup}")
+    """Parse and validate one mapping file's text (:class:`xltools.forms.models.ChecklistFile`)."""
+    spec: ChecklistFile = validate(ChecklistFile, read_yaml(text, source), source)
     return FormMapping(
-        form=str(data["form"]), edition=str(data["edition"]), fiscal_year=int(data["fiscal_year"]),
-        era=str(data.get("era", "")), variants=variants, items=items,
-        sections={int(k): str(v) for k, v in (data.get("sections") or {}).items()},
-        markers=tuple(recog.get("markers") or ()), numbering=str(recog.get("numbering", "")),
-        scope_style=str(layout.get("scope_style", "headings")), rounds=int(layout.get("rounds", 2)),
-        date_column=bool(layout.get("date_column", False)), source=source,
-        digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
-        published=str(data.get("published", "")),
+        form=spec.form, edition=spec.edition, fiscal_year=spec.fiscal_year, era=spec.era,
+        variants={name: Variant(name, tuple(v.labels), v.title) for name, v in spec.variants.items()},
+        items=tuple(_item(it) for it in spec.items), sections=dict(spec.sections),
+        markers=tuple(spec.recognition.markers), numbering=spec.recognition.numbering,
+        scope_style=spec.layout.scope_style, rounds=spec.layout.rounds,
+        date_column=spec.layout.date_column, source=source,
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], published=spec.published,
     )
 
 
@@ -227,19 +175,27 @@ class Catalogue:
         raise MappingError(f"no mapping for {form} {edition}; known: {known}")
 
 
-def _load_vocabulary(dirs: list[Path]) -> dict[str, Any]:
-    vocab: dict[str, Any] = {}
-    for d in dirs:
-        p = d / "vocabulary.yaml"
-        if p.exists():
-            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-            for section, entries in data.items():
-                merged = dict(vocab.get(section, {}))
-                for key, words in (entries or {}).items():
-                    # user words extend the bundled list rather than replace it
-                    merged[key] = list(dict.fromkeys([*merged.get(key, []), *words]))
-                vocab[section] = merged
-    return vocab
+def _merge_vocabulary(vocab: dict[str, Any], spec: VocabularyFile) -> None:
+    for section, entries in spec.model_dump(exclude_unset=True).items():
+        merged = dict(vocab.get(section, {}))
+        for key, words in entries.items():
+            # user words extend the bundled list rather than replace it
+            merged[key] = list(dict.fromkeys([*merged.get(key, []), *words]))
+        vocab[section] = merged
+
+
+def _kind(p: Path, folder: Path) -> str:
+    """What a file under a mappings folder is, by where it sits: ``rules/`` and ``tables/``
+    hold rules and table catalogues, ``vocabulary.yaml`` the words, every other ``.yaml`` a
+    checklist edition (``_``-prefixed files are notes and skipped)."""
+    rel = p.relative_to(folder).parts
+    if p.name.startswith("_"):
+        return "skip"
+    if p.name == "vocabulary.yaml":
+        return "vocabulary" if len(rel) == 1 else "skip"
+    if rel[0] in ("rules", "tables") and len(rel) == 2:
+        return rel[0]
+    return "checklist"
 
 
 def _stamp(d: Path) -> tuple[tuple[str, int, int], ...]:
@@ -259,22 +215,29 @@ def _stamp(d: Path) -> tuple[tuple[str, int, int], ...]:
 
 @functools.lru_cache(maxsize=8)
 def _load(dirs: tuple[Path, ...], stamps: tuple[Any, ...] = ()) -> Catalogue:
+    """Every file of every folder validated against its model (:mod:`xltools.forms.models`),
+    so a malformed table catalogue or rules file stops the run before any file is read."""
+    from xltools.checks.rules import parse_rules_file
+    from xltools.forms.table_catalogue import parse_table_file
+
     by_key: dict[str, FormMapping] = {}
     digests: list[str] = []
+    vocab: dict[str, Any] = {}
     for d in dirs:
         if not d.exists():
-            raise MappingError(f"mappings folder {d} does not exist")
+            raise MappingError(f"{d}: マッピングのフォルダがありません")
         for p in sorted(d.rglob("*.yaml")):
-            if p.name == "vocabulary.yaml" or p.parent.name == "rules" or p.name.startswith("_"):
-                continue
-            text = p.read_text(encoding="utf-8")
-            head = yaml.safe_load(text)
-            if not isinstance(head, dict) or "items" not in head or "edition" not in head:
-                continue  # catalogues and rule tables of other modules live here too
-            m = parse_mapping(text, str(p))
-            by_key[m.key] = m  # later folders override earlier ones
-            digests.append(m.digest)
-    vocab = _load_vocabulary(list(dirs))
+            kind = _kind(p, d)
+            if kind == "vocabulary":
+                _merge_vocabulary(vocab, load_file(VocabularyFile, p))
+            elif kind == "tables":
+                parse_table_file(p)
+            elif kind == "rules":
+                parse_rules_file(p)
+            elif kind == "checklist":
+                m = parse_mapping(p.read_text(encoding="utf-8"), str(p))
+                by_key[m.key] = m  # later folders override earlier ones
+                digests.append(m.digest)
     digests.append(hashlib.sha256(repr(sorted(vocab.items())).encode()).hexdigest()[:16])
     version = hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()[:16]
     return Catalogue(tuple(by_key.values()), vocab, version)

@@ -1,25 +1,29 @@
 """Load the contract and BCP table catalogues (``mappings/tables/*.yaml``).
 
 The two tables are read by structure; their catalogues only name items, check titles and spot
-missing ones. They have their own small format (documented at the top of each file), validated
-when loaded: an unknown key fails naming the file and the key, because a typo in a hand-edited
-catalogue must never become a silently ignored setting. A ``tables/`` folder in the user's
+missing ones. They have their own small format (documented at the top of each file). A ``tables/`` folder in the user's
 mappings folder (``--mappings`` / ``XLTOOLS_MAPPINGS``) replaces the bundled file of the same
-name, so a corrected catalogue needs no reinstall.
+name, so a corrected catalogue needs no reinstall. What a catalogue may say is declared once,
+in :class:`xltools.forms.models.TableFile`.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from xltools.forms.catalogue import BUNDLED_DIR, MappingError
+from xltools.forms.catalogue import BUNDLED_DIR
+from xltools.forms.models import (
+    EntrySpec,
+    HeadingSpec,
+    MappingError,
+    TableFile,
+    read_yaml,
+    validate,
+)
 from xltools.text import norm
 
 STATUSES = ("verified", "reconstructed")
@@ -96,104 +100,39 @@ class TableCatalogue:
         return any(norm(w) in normalised_text for w in (self.title, *self.title_words) if w)
 
 
-_TOP = {
-    "contract": {"table", "year", "variant", "title", "title_words", "parts", "groups",
-                 "checked_on_labels", "entries"},
-    "bcp": {"table", "year", "variant", "title", "title_words", "answer_headers", "notes",
-            "sections", "middles", "entries"},
-}
-_ENTRY_KEYS = {"id", "title", "content", "text", "status", "title_status", "content_status",
-               "text_status", "note", "checklist", "checklist_status"}
-_HEADING_KEYS = {"name", "label", "words", "status", "definition"}
-_ID_PATTERN = {"contract": re.compile(r"(P1|[A-Z])-[0-9]+"),
-               "bcp": re.compile(r"[1-5]-[0-9]+\.[0-9]+")}
+TABLES = ("contract", "bcp")
 
 
-def _reject_unknown(where: str, data: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise MappingError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+def _heading(key: str, spec: HeadingSpec) -> Heading:
+    return Heading(key=str(key), name=spec.name or spec.label, status=spec.status,
+                   words=tuple(spec.words), definition=spec.definition)
 
 
-def _status(where: str, value: Any, default: str = "") -> str:
-    if value in (None, ""):
-        return default
-    if value not in STATUSES:
-        raise MappingError(f"{where}: status {value!r} must be one of {STATUSES}")
-    return str(value)
-
-
-def _heading(where: str, key: str, raw: Any) -> Heading:
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where}: must be a mapping with name/status")
-    _reject_unknown(where, raw, _HEADING_KEYS)
-    name = str(raw.get("name") or raw.get("label") or "")
-    if not name:
-        raise MappingError(f"{where}: missing key 'name'")
-    return Heading(key=str(key), name=name, status=_status(where, raw.get("status"), "verified"),
-                   words=tuple(str(w) for w in raw.get("words") or ()),
-                   definition=str(raw.get("definition") or ""))
-
-
-def _links(where: str, value: Any) -> tuple[str, ...]:
-    """Checklist item ids a contract item relates to (``checklist: [mds_sds]``)."""
-    if value in (None, ""):
-        return ()
-    values = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9_]+", v) for v in values):
-        raise MappingError(f"{where}: checklist must be a list of checklist item ids")
-    return tuple(values)
-
-
-def _entry(where: str, table: str, raw: Any) -> Entry:
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where}: an entry must be a mapping")
-    where = f"{where} ({raw.get('id', '?')})"
-    _reject_unknown(where, raw, _ENTRY_KEYS)
-    item_id = str(raw.get("id") or "")
-    if not _ID_PATTERN[table].fullmatch(item_id):
-        raise MappingError(f"{where}: id {item_id!r} does not look like a {table} item id")
-    text = raw.get("content") if table == "contract" else raw.get("text")
-    return Entry(id=item_id, title=str(raw.get("title") or ""), text=str(text or ""),
-                 status=_status(where, raw.get("status"), "reconstructed"),
-                 title_status=_status(where, raw.get("title_status")),
-                 text_status=_status(where, raw.get("content_status") or raw.get("text_status")),
-                 note=str(raw.get("note") or ""), checklist=_links(where, raw.get("checklist")),
-                 checklist_status=_status(where, raw.get("checklist_status"),
-                                          "reconstructed" if raw.get("checklist") else ""))
+def _entry(table: str, spec: EntrySpec) -> Entry:
+    text = spec.content if table == "contract" else spec.text
+    return Entry(id=spec.id, title=spec.title, text=text, status=spec.status,
+                 title_status=spec.title_status or "",
+                 text_status=spec.content_status or spec.text_status or "", note=spec.note,
+                 checklist=tuple(spec.checklist),
+                 checklist_status=spec.checklist_status
+                 or ("reconstructed" if spec.checklist else ""))
 
 
 def parse_table_catalogue(text: str, source: str) -> TableCatalogue:
-    """Parse and validate one catalogue file's text."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or data.get("table") not in _TOP:
-        raise MappingError(f"{source}: a table catalogue needs 'table: contract' or 'table: bcp'")
-    table = str(data["table"])
-    _reject_unknown(source, data, _TOP[table])
-    entries = tuple(_entry(f"{source}: entries[{n}]", table, raw)
-                    for n, raw in enumerate(data.get("entries") or []))
-    ids = [e.id for e in entries]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise MappingError(f"{source}: duplicate entry id(s) {dup}")
+    """Parse and validate one catalogue file's text (:class:`xltools.forms.models.TableFile`)."""
+    spec: TableFile = validate(TableFile, read_yaml(text, source), source)
 
-    def headings(key: str) -> dict[str, Heading]:
-        return {str(k): _heading(f"{source}: {key}.{k}", str(k), v)
-                for k, v in (data.get(key) or {}).items()}
+    def headings(raw: dict[Any, HeadingSpec]) -> dict[str, Heading]:
+        return {str(k): _heading(str(k), v) for k, v in raw.items()}
 
     return TableCatalogue(
-        table=table, year=str(data.get("year", "")), variant=str(data.get("variant", "")),
-        title=str(data.get("title", "")),
-        title_words=tuple(str(w) for w in data.get("title_words") or ()), entries=entries,
-        parts=headings("parts"), groups=headings("groups"),
-        sections={int(k): v for k, v in headings("sections").items()},
-        middles=headings("middles"),
-        checked_on_labels=tuple(str(w) for w in data.get("checked_on_labels") or ()),
-        answer_headers=tuple(str(w) for w in data.get("answer_headers") or ()),
-        notes=tuple(str(w) for w in data.get("notes") or ()), source=source)
+        table=spec.table, year=spec.year, variant=spec.variant, title=spec.title,
+        title_words=tuple(spec.title_words),
+        entries=tuple(_entry(spec.table, e) for e in spec.entries),
+        parts=headings(spec.parts), groups=headings(spec.groups),
+        sections={int(k): _heading(str(k), v) for k, v in spec.sections.items()},
+        middles=headings(spec.middles), checked_on_labels=tuple(spec.checked_on_labels),
+        answer_headers=tuple(spec.answer_headers), notes=tuple(spec.notes), source=source)
 
 
 def _files(table: str, user_dir: str | os.PathLike[str] | None) -> Path:
@@ -209,11 +148,16 @@ def _load(path: Path, mtime: float) -> TableCatalogue:
     return parse_table_catalogue(path.read_text(encoding="utf-8"), str(path))
 
 
+def parse_table_file(path: Path) -> TableCatalogue:
+    """One catalogue file, parsed once per version of the file."""
+    return _load(path, path.stat().st_mtime)
+
+
 def load_table_catalogue(table: str, user_dir: str | os.PathLike[str] | None = None
                          ) -> TableCatalogue:
     """The catalogue of ``contract`` or ``bcp`` (the user's copy when present)."""
-    if table not in _TOP:
-        raise MappingError(f"unknown table {table!r}; known: {sorted(_TOP)}")
+    if table not in TABLES:
+        raise MappingError(f"確認表「{table}」はありません（{', '.join(TABLES)} のどれかです）")
     path = _files(table, user_dir)
     return _load(path, path.stat().st_mtime)
 
@@ -222,7 +166,7 @@ def describe_tables(user_dir: str | os.PathLike[str] | None = None) -> list[dict
     """One row per table catalogue (``xltools forms``): form, variant, edition, title, how many
     items (and how many of them verified to exist) and the file it was loaded from."""
     rows = []
-    for table in _TOP:
+    for table in TABLES:
         cat = load_table_catalogue(table, user_dir)
         rows.append({"form": cat.table, "variant": cat.variant, "edition": cat.year,
                      "title": cat.title, "items": len(cat.entries),

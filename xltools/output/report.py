@@ -366,20 +366,21 @@ def _item_header(meta: pd.Series) -> str:
 
 def _findings(book: _Book, cons: Consolidation) -> None:
     ws = book.sheet("不一致")
-    cols = [Col("severity", "重要度", "severity", 7), Col("title", "規則", "wrap", 18),
-            Col("facility_name", "医療機関名", "wrap", 16), Col("vendor_name", "事業者名", "wrap", 14),
-            Col("ref", "項番", width=7), Col("facility_answer", "医療機関の回答", "answer", 9),
-            Col("vendor_answer", "事業者の回答", "answer", 9), Col("message", "内容", "wrap", 64),
-            Col("facility_cell", "医療機関のセル", width=12), Col("vendor_cell", "事業者のセル", width=12),
-            Col("system_name", "システム名", width=14), Col("item_text", "項目", width=30),
-            Col("facility_scope", "医療機関の対象", "scope", 10),
-            Col("vendor_scope", "事業者の対象", "scope", 10),
-            Col("facility_checked_on", "医療機関の確認日", width=11),
-            Col("vendor_checked_on", "事業者の確認日", width=11),
-            Col("facility_edition", "医療機関の年度版", width=8),
-            Col("vendor_edition", "事業者の年度版", width=8),
-            Col("facility_path", "医療機関のファイル", width=28),
-            Col("vendor_path", "事業者のファイル", width=28), Col("rule_id", "規則ID", width=18)]
+    ja = schema.ja_headers("findings")
+    cols = [Col("severity", ja["severity"], "severity", 7), Col("title", ja["title"], "wrap", 18),
+            Col("facility_name", ja["facility_name"], "wrap", 16), Col("vendor_name", ja["vendor_name"], "wrap", 14),
+            Col("ref", ja["ref"], width=7), Col("facility_answer", ja["facility_answer"], "answer", 9),
+            Col("vendor_answer", ja["vendor_answer"], "answer", 9), Col("message", ja["message"], "wrap", 64),
+            Col("facility_cell", ja["facility_cell"], width=12), Col("vendor_cell", ja["vendor_cell"], width=12),
+            Col("system_name", ja["system_name"], width=14), Col("item_text", ja["item_text"], width=30),
+            Col("facility_scope", ja["facility_scope"], "scope", 10),
+            Col("vendor_scope", ja["vendor_scope"], "scope", 10),
+            Col("facility_checked_on", ja["facility_checked_on"], width=11),
+            Col("vendor_checked_on", ja["vendor_checked_on"], width=11),
+            Col("facility_edition", ja["facility_edition"], width=8),
+            Col("vendor_edition", ja["vendor_edition"], width=8),
+            Col("facility_path", ja["facility_path"], width=28),
+            Col("vendor_path", ja["vendor_path"], width=28), Col("rule", ja["rule"], width=18)]
     write_table(book, ws, cons.findings, cols, freeze_cols=3, print_cols=10,
                 empty_note="不一致はありません。")
 
@@ -542,15 +543,16 @@ def _bcp_sheet(book: _Book, cons: Consolidation) -> None:
 
 def _table_findings(book: _Book, cons: Consolidation) -> None:
     ws = book.sheet("確認表の突き合わせ")
-    cols = [Col("severity", "重要度", "severity", 7), Col("title", "規則", "wrap", 20),
-            Col("facility_name", "医療機関名", "wrap", 16), Col("vendor_name", "事業者名", "wrap", 14),
-            Col("item_id", "項目", width=6), Col("item_title", "項目名", "wrap", 20),
-            Col("left_form", "様式A", "wrap", 16), Col("left_answer", "様式Aの回答", "answer", 9),
-            Col("left_cell", "様式Aのセル", "wrap", 11), Col("right_form", "様式B", "wrap", 16),
-            Col("right_answer", "様式Bの回答", "answer", 12),
-            Col("right_cell", "様式Bのセル", "wrap", 11), Col("message", "内容", "wrap", 60),
-            Col("system_name", "システム名", width=14), Col("left_path", "様式Aのファイル", width=28),
-            Col("right_path", "様式Bのファイル", width=28), Col("rule", "規則ID", width=26)]
+    ja = schema.ja_headers("findings")
+    cols = [Col("severity", ja["severity"], "severity", 7), Col("title", ja["title"], "wrap", 20),
+            Col("facility_name", ja["facility_name"], "wrap", 16), Col("vendor_name", ja["vendor_name"], "wrap", 14),
+            Col("item_id", "項目", width=6), Col("item_title", ja["item_title"], "wrap", 20),
+            Col("left_form", ja["left_form"], "wrap", 16), Col("left_answer", ja["left_answer"], "answer", 9),
+            Col("left_cell", ja["left_cell"], "wrap", 11), Col("right_form", ja["right_form"], "wrap", 16),
+            Col("right_answer", ja["right_answer"], "answer", 12),
+            Col("right_cell", ja["right_cell"], "wrap", 11), Col("message", ja["message"], "wrap", 60),
+            Col("system_name", ja["system_name"], width=14), Col("left_path", ja["left_path"], width=28),
+            Col("right_path", ja["right_path"], width=28), Col("rule", ja["rule"], width=26)]
     write_table(book, ws, cons.tables.findings, cols, freeze_cols=3, print_cols=13,
                 empty_note="確認表の不一致はありません。")
 

@@ -78,14 +78,56 @@ PROBLEMS: tuple[Column, ...] = (
     _c("detail", "string", "詳細", "machine-oriented detail"),
 )
 
+# A finding of a cross-check rule (mappings/rules/*.yaml) is a problem row: the PROBLEMS columns
+# (path, sheet and cell of the facility's side), then what the two compared forms said. Pair
+# rules (facility checklist vs vendor form) fill the facility_*/vendor_* columns; the contract
+# and BCP table rules fill left_*/right_* (様式A / 様式B: two copies, or checklist vs table).
+FINDINGS: tuple[Column, ...] = PROBLEMS + (
+    _c("rule", "string", "規則ID", "id of the rule in the rules file (the code is the stable key)"),
+    _c("title", "string", "規則", "the catalogue title of the code (or the rule's own title)"),
+    _c("form", "string", "様式", "checklist (facility vs vendor) | contract | bcp"),
+    _c("facility_id", "string", "施設ID", "the facility the finding is about"),
+    _c("facility_name", "string", "医療機関名", ""),
+    _c("vendor_name", "string", "事業者名", ""),
+    _c("system_name", "string", "システム名", ""),
+    _c("ref", "string", "項番", "the item's printed number"),
+    _c("item_text", "string", "項目", "the item's wording"),
+    _c("item_title", "string", "項目名", "contract/BCP: the catalogue's title of the item"),
+    _c("facility_scope", "string", "医療機関の対象", ""),
+    _c("vendor_scope", "string", "事業者の対象", ""),
+    _c("facility_answer", "string", "医療機関の回答", "yes | no | na | blank"),
+    _c("vendor_answer", "string", "事業者の回答", "yes | no | na | blank"),
+    _c("facility_cell", "string", "医療機関のセル", "sheet!cell"),
+    _c("vendor_cell", "string", "事業者のセル", "sheet!cell"),
+    _c("facility_checked_on", "string", "医療機関の確認日", ""),
+    _c("vendor_checked_on", "string", "事業者の確認日", ""),
+    _c("facility_edition", "string", "医療機関の年度版", ""),
+    _c("vendor_edition", "string", "事業者の年度版", ""),
+    _c("facility_path", "string", "医療機関のファイル", ""),
+    _c("vendor_path", "string", "事業者のファイル", ""),
+    _c("facility_submission_id", "string", "医療機関の提出ID", ""),
+    _c("vendor_submission_id", "string", "事業者の提出ID", ""),
+    _c("left_form", "string", "様式A", "contract/BCP: the first compared form"),
+    _c("left_answer", "string", "様式Aの回答", ""),
+    _c("left_cell", "string", "様式Aのセル", ""),
+    _c("left_path", "string", "様式Aのファイル", ""),
+    _c("right_form", "string", "様式B", "contract/BCP: the second compared form"),
+    _c("right_answer", "string", "様式Bの回答", ""),
+    _c("right_cell", "string", "様式Bのセル", ""),
+    _c("right_path", "string", "様式Bのファイル", ""),
+)
+
+# the reader's three tables (what ``normalize`` writes) ...
 TABLES: dict[str, tuple[Column, ...]] = {
     "submissions": SUBMISSIONS, "answers": ANSWERS, "problems": PROBLEMS,
 }
+# ... and every declared frame, the consolidation's findings included
+FRAMES: dict[str, tuple[Column, ...]] = {**TABLES, "findings": FINDINGS}
 
 
 def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Build a frame of the declared columns and dtypes from row dicts (extra keys dropped)."""
-    cols = TABLES[table]
+    cols = FRAMES[table]
     names = [c.name for c in cols]
     df = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
     return _typed(df, cols)
@@ -95,7 +137,7 @@ def frame_from_columns(table: str, columns: dict[str, list[Any]]) -> pd.DataFram
     """Build a frame of the declared columns and dtypes from one list per column (missing
     columns empty). Ten times lighter than row dicts for the hundreds of thousands of answer
     rows of a big batch, and quicker to turn into a frame."""
-    cols = TABLES[table]
+    cols = FRAMES[table]
     n = max((len(v) for v in columns.values()), default=0)
     df = pd.DataFrame({c.name: columns.get(c.name, [None] * n) for c in cols})
     return _typed(df, cols)
@@ -112,4 +154,4 @@ def _typed(df: pd.DataFrame, cols: tuple[Column, ...]) -> pd.DataFrame:
 
 
 def ja_headers(table: str) -> dict[str, str]:
-    return {c.name: c.ja for c in TABLES[table]}
+    return {c.name: c.ja for c in FRAMES[table]}
