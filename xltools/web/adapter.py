@@ -19,8 +19,10 @@ from typing import Any
 
 import pandas as pd
 
-SEVERITY_JA = {"error": "エラー", "warning": "警告", "info": "情報"}
-ANSWER_JA = {"yes": "はい", "no": "いいえ", "na": "該当なし", "blank": "未回答", "": ""}
+from xltools.labels import ANSWER_JA as _ANSWER_JA
+from xltools.labels import SEVERITY_JA
+
+ANSWER_JA = {**_ANSWER_JA, "": ""}
 MAX_ROWS = 3000  # rows a list shows on the page; the workbook has them all
 PATH_COLUMNS = ("path",)
 # how a column sits in the page's table: short codes on one line, messages wide
