@@ -8,6 +8,7 @@ After each refusal the server's job folder holds nothing and nothing was written
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -370,6 +371,20 @@ def test_jobs_are_separate_unguessable_and_removed(client: TestClient, jobs: Job
     assert r.status_code == 303 and not folder.exists()
     assert client.get(urls[0]).status_code == 404
     assert client.get(f"{urls[0]}/download/workbook").status_code == 404
+
+
+def test_progress_by_events_and_by_polling(client: TestClient) -> None:
+    r = client.post("/consolidate", headers=SAME, files=sample_files(
+        ["01_R6_さくら総合病院_記入.xlsx", "05_R8_みなと薬局_選択.xlsx"]))
+    url = r.json()["url"]
+    events = client.get(f"{url}/events")  # streams until the job ends, then closes
+    assert events.headers["content-type"].startswith("text/event-stream")
+    states = [json.loads(line[6:]) for line in events.text.splitlines() if line.startswith("data: ")]
+    assert states[-1]["state"] == "done" and states[-1]["done"] == states[-1]["total"] == 2
+    assert set(states[-1]) == {"state", "stage", "done", "total", "error"}  # no names, no paths
+    assert client.get(f"{url}/status").json() == states[-1]
+    page = client.get(url).text
+    assert 'id="dl-workbook"' in page and "http-equiv" not in page  # no refresh once done
 
 
 def test_job_folder_goes_after_every_download_and_the_grace(client: TestClient,

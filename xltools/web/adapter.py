@@ -24,7 +24,6 @@ from xltools.labels import SEVERITY_JA
 
 ANSWER_JA = {**_ANSWER_JA, "": ""}
 MAX_ROWS = 3000  # rows a list shows on the page; the workbook has them all
-PATH_COLUMNS = ("path",)
 # how a column sits in the page's table: short codes on one line, messages wide
 WIDE = {"message": "wide", "severity": "nowrap", "category_ja": "nowrap", "sheet": "nowrap",
         "cell": "nowrap", "ref": "nowrap", "facility_answer": "nowrap", "vendor_answer": "nowrap",
@@ -175,8 +174,6 @@ def _table(key: str, title: str, df: pd.DataFrame, cols: list[tuple[str, str]], 
                 v = SEVERITY_JA.get(v, v)
             elif c.endswith("answer"):
                 v = ANSWER_JA.get(v, v)
-            elif c in PATH_COLUMNS or c.endswith("_path"):
-                v = os.path.basename(v.replace("\\", "/")) or v
             row.append(v)
         t.rows.append(row)
         t.severities.append(_text(rec.get(severity, "")) if severity else "")

@@ -81,6 +81,13 @@ class Jobs:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xltools-job")
         self._closed = False
+        self._stop = threading.Event()
+        threading.Thread(target=self._sweeper, name="xltools-sweep", daemon=True).start()
+
+    def _sweeper(self) -> None:
+        """Expired jobs go even when nobody opens the page again."""
+        while not self._stop.wait(60):
+            self.sweep()
 
     def new(self, kind: str) -> Job:
         self.sweep()
@@ -150,6 +157,7 @@ class Jobs:
         if self._closed:
             return
         self._closed = True
+        self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -134,6 +134,12 @@ class Inbox:
         return {str(u.path): u.name for u in self.uploads}
 
 
+def display_name(raw: str) -> str:
+    """The name shown to the user: control characters dropped, at most 300 characters."""
+    text = "".join(ch for ch in raw if ch.isprintable()).strip()
+    return text[-300:]
+
+
 def hidden(display: str) -> bool:
     """Hidden files and folders (``.DS_Store``, ``__MACOSX/._x``): skipped, as in a folder."""
     return any(part.startswith(".") for part in PurePosixPath(display.replace("\\", "/")).parts)
@@ -238,7 +244,7 @@ class _PartState:
         filename = opts.get(b"filename")
         if filename is None:
             return
-        display = filename.decode("utf-8", "replace").strip()
+        display = display_name(filename.decode("utf-8", "replace"))
         if not display or hidden(display):
             self._skip = True  # an empty file input, or a hidden file of a folder
             return
@@ -352,8 +358,9 @@ def unpack_zip(inbox: Inbox, up: Upload, field_name: str) -> None:
             raise UploadRefused(f"「{up.name}」の中のファイルが多すぎます（{inbox.limits.zip_members} 件まで）。",
                                 413)
         for info in infos:
-            name = member_name(info)
-            if unsafe_member(name):
+            raw = member_name(info)
+            name = display_name(raw)
+            if unsafe_member(raw):
                 raise UploadRefused(f"「{up.name}」に安全でない名前のファイル（{name}）が含まれているため、"
                                     "この zip は読みませんでした。", 400)
             if info.is_dir() or hidden(name) or _is_link(info):

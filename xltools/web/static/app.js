@@ -124,6 +124,15 @@
       });
     });
 
+    // a file picker outside a drop zone (名簿) names the chosen file beside it
+    $all(".filepick").forEach(function (pick) {
+      var input = $("input[type=file]", pick), label = $("[data-name-for]", pick), empty = label.textContent;
+      input.addEventListener("change", function () {
+        label.textContent = input.files.length ? input.files[0].name : empty;
+        label.classList.toggle("set", input.files.length > 0);
+      });
+    });
+
     // the example answers sheet follows the chosen edition and variant
     var exLink = $("#ex-link");
     if (exLink) {
