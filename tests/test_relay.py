@@ -21,7 +21,24 @@ FIELDS = ("facility_name", "vendor_name", "system_name", "respondent", "facility
 
 @pytest.fixture(scope="module")
 def originals(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], list[synth.Truth]]:
-    return relay.corpus(tmp_path_factory.mktemp("relay-originals"))
+    d = tmp_path_factory.mktemp("relay-originals")
+    paths, truths = relay.corpus(d)
+    return [*paths, _drawn(d)], truths
+
+
+def _drawn(d: Path) -> Path:
+    """A typed copy with an ellipse drawn over one はい (read from the text in every format;
+    .xls and .ods drawings are not read, and the sheet must say so)."""
+    from testkit.drawing_writer import add_ellipse_over_word
+
+    src = d / "drawn-src.xlsx"
+    relay.write_one_round(src, relay.OneRound(edition="R7", variant="hospital", seed=5))
+    res = api.read(src)
+    cell = res.answers[res.answers.raw == "はい"].cell.iloc[0]
+    out = d / "drawn.xlsx"
+    out.write_bytes(add_ellipse_over_word(src.read_bytes(), "チェックリスト", cell, "はい"))
+    src.unlink()
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +100,13 @@ def test_header_fields_survive_the_relay(relays: dict, fmt: str) -> None:
              for t in truths for f in FIELDS
              if getattr(t, f, "") and subs.loc[(t.path, t.sheet), f] != getattr(t, f)]
     assert wrong == []
+
+
+@pytest.mark.parametrize("fmt", ("xls", "ods"))
+def test_shapes_a_format_keeps_unread_are_reported(relays: dict, fmt: str) -> None:
+    """Drawn marks are read from .xlsx only: an .xls/.ods sheet holding a shape says so."""
+    _truths, res = relays[fmt]
+    p = res.problems[res.problems.path.str.endswith(f"drawn.{fmt}")]
+    assert "mark.drawing_unreadable" in set(p.code), p[["code", "message"]]
+    others = res.problems[~res.problems.path.str.endswith(f"drawn.{fmt}")]
+    assert "mark.drawing_unreadable" not in set(others.code)

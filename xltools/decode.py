@@ -488,6 +488,9 @@ def apply_drawn_marks(sheet: Any, slots: list[Slot], item_rows: list[int]) -> li
     part that cannot be read is reported (``mark.drawing_unreadable``): answers may hide in it.
     """
     book = sheet.book
+    if book is not None and book.kind in ("xls", "ods") and sheet.has_unread_shapes():
+        return [MarkNote("mark.drawing_unreadable", "", f".{book.kind} の図形・チェックボックス"
+                         "は読み取りの対象外です。.xlsx で保存し直して送ってもらってください")]
     if book is None or book.kind != "xlsx" or sheet.part is None or book.zip is None:
         return []
     from xltools.xlsx import drawings

@@ -727,9 +727,8 @@ def _inline_value(raw: str, label: str) -> str | None:
         return None
     i += len(label)
     sep = False
-    j = i + len(low[i:]) - len(low[i:].lstrip())
-    if low[j:j + 1] == "(":  # 会社名（事業者名）：… — a note on the label
-        close = low.find(")", j)
+    if low[i:i + 1] == "(":  # 会社名（事業者名）：… — a note on the label (after a space, a
+        close = low.find(")", i)  # bracket starts the value: 会社名　(株)レセプトワークス)
         if close < 0:
             return None
         i = close + 1

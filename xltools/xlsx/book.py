@@ -140,6 +140,15 @@ class Sheet:
             self._runs = _read_rich_runs(self) if self.book is not None else {}
         return self._runs.get((row, col))
 
+    def has_unread_shapes(self) -> bool:
+        """True when an .xls or .ods sheet holds drawn shapes or form controls (an ellipse, a
+        line, a text box, a check box): their marks are read from .xlsx packages only, so an
+        answer drawn on such a sheet cannot be read and must be reported, never guessed."""
+        book = self.book
+        if book is None or book.kind not in ("xls", "ods"):
+            return False
+        return self.name in (_xls_shape_sheets(book) if book.kind == "xls" else _ods_shape_sheets(book))
+
     def validations(self) -> list[Validation]:
         if self._validations is None:
             self._validations = _read_validations(self) if self.book is not None else []
@@ -216,6 +225,7 @@ class Book:
     _parts: dict[str, bytes] = field(default_factory=dict, repr=False)  # inflated once
     _ods_root: Any = field(default=None, repr=False)  # content.xml parsed (False: unusable)
     _xls_runs: dict[str, dict[Cell, list[Run]]] | None = field(default=None, repr=False)
+    _xls_shapes: set[str] | None = field(default=None, repr=False)
 
     @property
     def zip(self) -> zipfile.ZipFile | None:
@@ -886,6 +896,78 @@ def _ods_merges(book: Book) -> dict[str, list[tuple[int, int, int, int]]]:
             if r > MAX_ROWS:
                 break
         out[table.get(f"{{{t}}}name", "")] = merges
+    return out
+
+
+# OBJ record object types that draw a mark: line, rectangle, oval, arc, text box, polygon,
+# check box, option button, Office Art shape (comments 0x19, charts, pictures, dropdown arrows
+# of filters are not marks)
+_XLS_SHAPE_TYPES = frozenset({0x01, 0x02, 0x03, 0x04, 0x06, 0x09, 0x0B, 0x0C, 0x1E})
+
+
+def _xls_shape_sheets(book: Book) -> set[str]:
+    """Names of the .xls worksheets holding drawn shapes (OBJ records in their substreams)."""
+    if book._xls_shapes is None:
+        book._xls_shapes = set()
+        try:
+            from xlrd import compdoc
+
+            with open(os.devnull, "w") as quiet:
+                stream = compdoc.CompDoc(book.data, logfile=quiet).get_named_stream("Workbook")
+            if stream:
+                book._xls_shapes = _biff_shape_sheets(stream)
+        except Exception:  # not a BIFF8 workbook xlrd can open: nothing known, nothing said
+            pass
+    return book._xls_shapes
+
+
+def _biff_records(stream: bytes, pos: int):  # noqa: ANN202 - a small generator
+    while pos + 4 <= len(stream):
+        rtype, size = struct.unpack_from("<HH", stream, pos)
+        yield rtype, stream[pos + 4:pos + 4 + size]
+        if rtype == 0x000A:  # EOF of this substream
+            return
+        pos += 4 + size
+
+
+def _biff_shape_sheets(stream: bytes) -> set[str]:
+    sheets: list[tuple[int, str]] = []
+    for rtype, body in _biff_records(stream, 0):
+        if rtype == 0x0085 and len(body) >= 8:  # BOUNDSHEET: substream offset and name
+            pos, cch, high = struct.unpack_from("<I", body)[0], body[6], body[7] & 1
+            raw = body[8:8 + cch * (2 if high else 1)]
+            sheets.append((pos, raw.decode("utf-16-le" if high else "latin-1", "replace")))
+    out = set()
+    for pos, name in sheets:
+        for rtype, body in _biff_records(stream, pos):
+            if rtype == 0x005D and body[:2] == b"\x15\x00" and len(body) >= 6 and \
+                    struct.unpack_from("<H", body, 4)[0] in _XLS_SHAPE_TYPES:
+                out.add(name)
+                break
+    return out
+
+
+_ODS_SHAPES = ("ellipse", "circle", "rect", "line", "polyline", "polygon", "path",
+               "custom-shape", "control", "connector")
+NS_ODS_DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+
+
+def _ods_shape_sheets(book: Book) -> set[str]:
+    """Names of the .ods sheets holding drawn shapes, text boxes or form controls."""
+    data = book.part("content.xml")
+    if not data or b"<draw:" not in data:
+        return set()
+    root = _ods_root(book)
+    if root is None:
+        return set()
+    tags = {f"{{{NS_ODS_DRAW}}}{t}" for t in _ODS_SHAPES}
+    out = set()
+    for table in root.iter(f"{{{NS_ODS_TABLE}}}table"):
+        for el in table.iter(f"{{{NS_ODS_DRAW}}}*"):
+            if el.tag in tags or (el.tag == f"{{{NS_ODS_DRAW}}}frame" and
+                                  el.find(f"{{{NS_ODS_DRAW}}}text-box") is not None):
+                out.add(table.get(f"{{{NS_ODS_TABLE}}}name", ""))
+                break
     return out
 
 
