@@ -57,6 +57,9 @@ class OneRound:
     # carrying the answer cells, the device word in the item column
     scope_rows: bool = False
     blank: bool = False  # nothing answered (a blank form for learn)
+    # 2: a second group 「2回目」 merged over 日付 / 回答 / 目標日（いいえの場合）, each round
+    # with its own target column (the .ods merge case of issue 15)
+    rounds: int = 1
     grid: bool = False  # 方眼紙: every logical cell merged over two sheet columns
     seed: int = 0
     facility_name: str = "さくら総合病院"
@@ -174,7 +177,8 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
     layout = Layout(answer_date_same_cell=False, split_yes_no=False)
     s = synth.Spec(edition=spec.edition, variant=spec.variant, layout=layout,
                    answer_style=spec.answer_style, date_style=spec.date_style, seed=spec.seed,
-                   p_round2=0.0, p_blank=1.0 if spec.blank else 0.04)
+                   p_round2=0.4 if spec.rounds == 2 else 0.0,
+                   p_blank=1.0 if spec.blank else 0.04)
     filled, truth = synth.make_answers(m, s, rng)
     if spec.grid:
         ws.set_column(0, 40, 2.6)
@@ -193,6 +197,8 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
         r = _write_field(cells, r, label, values[name], spec.field_style, fmt)
     r += 1
     cols = ["ref", "item", *(["scope"] if spec.scope_column else []), "date", "answer", "target"]
+    if spec.rounds == 2:
+        cols += ["date2", "answer2", "target2"]
     pos = {k: i for i, k in enumerate(cols)}
     cells.put(r, pos["ref"], "No.", fmt["head"], rows=2)
     cells.put(r, pos["item"], "確認項目", fmt["head"], rows=2)
@@ -203,6 +209,12 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
     cells.put(r + 1, pos["date"], "日付", fmt["head"])
     cells.put(r + 1, pos["answer"], "回答", fmt["head"])
     cells.put(r + 1, pos["target"], "対応目標日", fmt["head"])
+    if spec.rounds == 2:
+        ws.merge_range(r, cells.col(pos["date2"]), r, cells.col(pos["target2"]) + cells.span - 1,
+                       "2回目", fmt["head"])
+        cells.put(r + 1, pos["date2"], "日付", fmt["head"])
+        cells.put(r + 1, pos["answer2"], "回答", fmt["head"])
+        cells.put(r + 1, pos["target2"], "目標日（いいえの場合）", fmt["head"])
     r += 2
     printed: set[str] = set()
     for item_id, scope in m.expected_rows(spec.variant):
@@ -227,8 +239,15 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
         answer = filled.answers.get((item_id, scope, 1), "")
         cells.put(r, pos["answer"], answer, fmt["center"])
         cells.put(r, pos["target"], filled.targets.get((item_id, scope), ""), fmt["date"])
+        if spec.rounds == 2:
+            second = truth[(item_id, scope, 2)][0] != "blank"
+            cells.put(r, pos["date2"], filled.dates.get((item_id, scope, 2), ""), fmt["date"])
+            cells.put(r, pos["answer2"], filled.answers.get((item_id, scope, 2), ""),
+                      fmt["center"])
+            cells.put(r, pos["target2"], filled.targets.get((item_id, scope), "") if second
+                      else "", fmt["date"])
         r += 1
-    answers = {k: v for k, v in truth.items() if k[2] == 1}
+    answers = {k: v for k, v in truth.items() if k[2] <= spec.rounds}
     return synth.Truth(path="", sheet=spec.sheet_name, form="checklist", variant=spec.variant,
                        edition=spec.edition, facility_name=spec.facility_name,
                        vendor_name=spec.vendor_name, system_name=spec.system_name,
@@ -252,6 +271,7 @@ def random_one_round(rng: random.Random, seed: int) -> OneRound:
         date_style=rng.choice(("excel", "slash", "era", "kanji")),
         field_style=rng.choice(FIELD_STYLES), labels=labels,
         scope_column=rng.random() < 0.3, grid=rng.random() < 0.4,
+        rounds=2 if rng.random() < 0.35 else 1,
         facility_name=facility,
         vendor_name=rng.choice(synth.VENDORS) if variant == "vendor" else "",
         system_name=rng.choice(synth.SYSTEMS) if variant == "vendor" else "",
