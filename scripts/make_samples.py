@@ -8,6 +8,11 @@ vendor's copies of one contract role table (two layouts, disagreeing on a few it
 table whose Part1 and Part2 stand on two sheets, and two BCP tables with the answer column each
 facility added. Deterministic: the same files every run.
 
+And the roster the README's first command reads (施設一覧.xlsx): every sample facility, one
+(若草病院) written there without the legal-entity name its form carries, and one facility
+(あおぞら内科クリニック) that never submitted. ``xltools consolidate`` leaves the file given as
+``--roster`` out of the forms it reads, so it may stand in the returned-forms folder.
+
     python scripts/make_samples.py
 """
 
@@ -83,6 +88,7 @@ def samples() -> None:
     for name, specs, cover in SAMPLES:
         write_workbook(out / name, specs, cover=cover)
     tables(out)
+    roster(out)
     (out / "99_壊れたファイル.xlsx").write_bytes(b"PK\x03\x04 this zip was cut off in transit")
     _office_copies(out)
 
@@ -125,6 +131,38 @@ def tables(out: Path) -> None:
         seed=25, answer_style="status", p_no=0.3, inserted=True, facility_name="ひかり記念病院",
         sheet_name="BCP",
         layout=BcpLayout(answer_header="対応状況", answer_at="left", date_column=True))])
+
+
+ROSTER_HEADER = ("医療機関コード", "医療機関名", "種別", "保健所", "法人")
+ROSTER = [
+    ("1310000011", "さくら総合病院", "病院", "中央保健所", "医療法人社団 さくら会"),
+    ("1310000029", "ひかり記念病院", "病院", "中央保健所", ""),
+    ("1340000015", "みなと薬局 本町店", "薬局", "港保健所", "みなと薬局グループ"),
+    ("1310000037", "若草病院", "病院", "北保健所", "社会医療法人 若草会"),  # form: 社会医療法人 若草会 若草病院
+    ("1310000045", "たんぽぽ内科医院", "診療所", "北保健所", ""),
+    ("1340000023", "つばさ調剤薬局", "薬局", "港保健所", ""),
+    ("1310000052", "北斗メディカルセンター", "病院", "港保健所", ""),
+    ("1310000060", "あおぞら内科クリニック", "診療所", "中央保健所", ""),  # never submits
+]
+
+
+def roster(out: Path) -> None:
+    """施設一覧.xlsx: the facilities expected, as a prefecture keeps them (a title row first)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(out / "施設一覧.xlsx"))
+    ws = wb.add_worksheet("施設一覧")
+    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    ws.write_string(0, 0, "サイバーセキュリティ対策チェックリスト 提出対象施設一覧（サンプル）")
+    for c, h in enumerate(ROSTER_HEADER):
+        ws.write_string(2, c, h, bold)
+    for r, rec in enumerate(ROSTER, start=3):
+        for c, v in enumerate(rec):
+            ws.write_string(r, c, v)
+    for c, w in enumerate((16, 28, 8, 12, 24)):
+        ws.set_column(c, c, w)
+    wb.set_properties({"created": dt.datetime(2026, 4, 1)})  # the same bytes every run
+    wb.close()
 
 
 def _date(iso: str) -> dt.date | None:

@@ -121,10 +121,11 @@ def consolidate(inputs: Inputs, *, out: PathLike | None = None, roster: PathLike
     as_of_iso = parse_as_of(as_of)
     group_column(roster_df, group_by)
     if result is None:
+        from xltools.aggregate.roster import inputs_without_roster
         from xltools.batch.runner import run
 
-        result = run(_as_list(inputs), jobs=jobs, store=store, passwords=passwords,
-                     mappings=mappings, progress=progress, time_limit=time_limit)
+        result = run(inputs_without_roster(_as_list(inputs), roster), jobs=jobs, store=store,
+                     passwords=passwords, mappings=mappings, progress=progress, time_limit=time_limit)
     cons = build(result, roster=roster_df, as_of=as_of_iso, group_by=group_by,
                  catalogue=catalogue, rules=rules)
     done = Consolidated(consolidation=cons, result=result)

@@ -818,3 +818,139 @@ def group_column(roster: pd.DataFrame | None, group_by: str | None) -> str | Non
     if col in ("group", "area") and roster is None:
         raise ConsolidateError(f"「{group_by}」で集計するには名簿（--roster）が必要です。")
     return col
+
+
+# --------------------------------------------------------------------------------------------
+# what each facility has to do, and the dashboard numbers (概要; the web page shows the same)
+
+ACTION_SEVERITIES = ("error", "warning")  # 警告 and above: asks a person to act; 情報 is a note
+FACILITY_STATUS_JA = {"action": "要対応", "complete": "対応なし", "missing": "未提出"}
+ACTION_COUNTS = ("blank_items", "form_problems", "action_findings", "overdue", "no_target",
+                 "vendor_missing", "vendor_problems", "table_findings")
+# problems a letter states in its own words (the status lines), not as 記入内容の確認 rows
+_STATUS_CODES = ("consolidate.vendor_form_missing", "consolidate.not_submitted")
+
+
+def needs_action(severity: pd.Series) -> pd.Series:
+    """True where a problem or finding is of severity 警告 or above."""
+    return severity.isin(ACTION_SEVERITIES)
+
+
+def facility_actions(cons: Consolidation) -> pd.DataFrame:
+    """One row per facility of :func:`facility_status`'s set: what its letter asks it to do.
+
+    ``blank_items`` counted answers left blank on its current checklist; ``form_problems`` its
+    own forms' problems of 警告 and above (blank answers apart); ``action_findings`` vendor disagreements of 警告
+    and above; ``overdue`` / ``no_target`` いいえ items past their 目標日 / without one (its own
+    and its vendors' forms); ``vendor_missing`` 1 when it has systems but no vendor form;
+    ``vendor_problems`` problems of 警告 and above on its vendors' forms (blank answers apart);
+    ``table_findings`` contract/BCP table disagreements of 警告 and above.
+    """
+    fac = cons.facilities
+    ids = fac["facility_id"]
+    d = cons.details
+    cur = set(fac["submission_id"]) - {""}
+    blank = d[d["submission_id"].isin(cur) & d["counted"] & (d["answer"] == "blank")] \
+        if not d.empty else d
+    p = letter_problems(cons)
+    probs, vprobs = p[p["role"] != "vendor"], p[p["role"] == "vendor"]
+    f = cons.findings[needs_action(cons.findings["severity"])]
+    t = cons.targets
+    tf = cons.tables.findings
+    tf = tf[needs_action(tf["severity"])] if len(tf) else tf
+    vm = cons.missing[cons.missing["category"] == "vendor_form_missing"]
+    out = pd.DataFrame({"facility_id": ids})
+    for name, frame in (("blank_items", blank), ("form_problems", probs), ("action_findings", f),
+                        ("overdue", t[t["overdue"]]), ("no_target", t[t["target_on"] == ""]),
+                        ("vendor_missing", vm), ("vendor_problems", vprobs),
+                        ("table_findings", tf)):
+        counts = frame.groupby("facility_id").size() if len(frame) else pd.Series(dtype=int)
+        out[name] = _lookup(ids, counts, 0).astype(int).to_numpy()
+    out["submitted"] = fac["submitted"].to_numpy()
+    out["needs_action"] = out["submitted"] & (out[list(ACTION_COUNTS)].sum(axis=1) > 0)
+    return out.reset_index(drop=True)
+
+
+def letter_problems(cons: Consolidation) -> pd.DataFrame:
+    """Problems of 警告 and above on forms a facility answers for: its own forms and its
+    vendors' (``role`` says which; ``facility_id`` whose), blank answers and the ones the
+    status lines state apart."""
+    subs = cons.submissions
+    p = cons.problems
+    if subs.empty or p.empty:
+        return p.iloc[0:0].assign(role=pd.Series(dtype=object))
+    owner = subs[subs["facility_id"] != ""].set_index("submission_id")
+    p = p[needs_action(p["severity"]) & (p["code"] != "answer.blank")
+          & ~p["code"].isin(_STATUS_CODES) & p["submission_id"].isin(owner.index)]
+    return p.assign(facility_id=p["submission_id"].map(owner["facility_id"]),
+                    role=p["submission_id"].map(owner["role"]),
+                    vendor_name=p["submission_id"].map(owner["vendor_name"]))
+
+
+def facility_status(cons: Consolidation) -> pd.DataFrame:
+    """The facilities expected (the roster's, and any that submitted a checklist outside it;
+    without a roster, those that submitted), one row each with what it has to do, ordered
+    要対応, 対応なし, 未提出 (then by name): the rows of the 施設別一覧 sheet."""
+    fac = cons.facilities
+    acts = facility_actions(cons).drop(columns="submitted")
+    df = fac.merge(acts, on="facility_id", how="left")
+    keep = df["submitted"] | (df["in_roster"] if cons.has_roster else False)
+    df = df[keep].copy()
+    df["status"] = ["missing" if not s else ("action" if a else "complete")
+                    for s, a in zip(df["submitted"], df["needs_action"], strict=True)]
+    df["status_ja"] = df["status"].map(FACILITY_STATUS_JA)
+    order = {"action": 0, "complete": 1, "missing": 2}
+    df["_o"] = df["status"].map(order)
+    df = df.sort_values(["_o", "facility_name", "facility_id"], kind="stable").drop(columns="_o")
+    return df.reset_index(drop=True)
+
+
+def _rate(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if v != v else v
+
+
+def overview(cons: Consolidation) -> dict[str, Any]:
+    """The dashboard numbers (the 概要 sheet and the web page show these, nothing else).
+
+    Each count is the number of rows of a sheet or of a block at the top of one:
+    ``expected`` = 施設別一覧, ``action`` / ``complete`` / ``missing_facilities`` its blocks
+    (in that order), ``missing`` = 未提出's 未提出 block, ``vendor_forms_missing`` the next
+    block there, ``findings_action`` = 不一致, ``findings_notes`` = 参考情報,
+    ``overdue_targets`` = 目標日's 期限超過 block, ``problems_error`` / ``problems_warning`` =
+    要確認's first blocks, ``table_findings_action`` = 確認表の突き合わせ's first block.
+    """
+    st = facility_status(cons)
+    sec = cons.section_summary
+    tot = sec[sec["kind"] == TOTAL] if not sec.empty else sec
+    sections = [{"section": int(r["section"]), "name": str(r["section_name"]),
+                 "rate": _rate(r["implementation_rate"]), "n": int(r["n"]), "yes": int(r["yes"]),
+                 "no": int(r["no"]), "blank": int(r["blank"]), "na": int(r["na"])}
+                for r in tot.to_dict("records") if int(r["section"]) != 99]
+    overall = tot[tot["section"] == 99] if not tot.empty else tot
+    p, f, t = cons.problems, cons.findings, cons.tables
+    miss = cons.missing["category"]
+    return {
+        "as_of": cons.as_of, "has_roster": cons.has_roster,
+        "expected": len(st), "submitted": int(st["submitted"].sum()),
+        "action": int((st["status"] == "action").sum()),
+        "complete": int((st["status"] == "complete").sum()),
+        "missing": int((miss == "not_submitted").sum()),
+        "outside_roster": int((st["submitted"] & ~st["in_roster"]).sum()) if cons.has_roster else 0,
+        "vendor_forms": int((cons.submissions.get("role", pd.Series(dtype=str)) == "vendor").sum()),
+        "vendor_forms_missing": int((miss == "vendor_form_missing").sum()),
+        "implementation_rate": _rate(overall["implementation_rate"].iloc[0]) if len(overall) else None,
+        "sections": sections,
+        "overdue_targets": int(cons.targets["overdue"].sum()),
+        "findings_action": int(needs_action(f["severity"]).sum()),
+        "findings_notes": int((~needs_action(f["severity"])).sum()),
+        "problems_error": int((p["severity"] == "error").sum()),
+        "problems_warning": int((p["severity"] == "warning").sum()),
+        "problems_info": int((p["severity"] == "info").sum()),
+        "contract_tables": len(t.contract), "bcp_tables": len(t.bcp),
+        "table_findings_action": int(needs_action(t.findings["severity"]).sum()) if len(t.findings) else 0,
+        "table_findings_notes": int((~needs_action(t.findings["severity"])).sum()) if len(t.findings) else 0,
+    }

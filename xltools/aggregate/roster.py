@@ -483,3 +483,18 @@ def resolve_column(roster: pd.DataFrame | None, name: str) -> str:
         return "edition"
     raise RosterError(
         f"集計の単位「{name}」に当たる列がありません。group / area / kind または名簿の見出しを指定してください。")
+
+
+def inputs_without_roster(inputs: Iterable[str | Path], roster: str | Path | None) -> list[str]:
+    """``inputs`` as given, but with the roster file left out when it lies in one of the
+    folders read (a roster kept beside the returned forms is not a form to report)."""
+    given = [str(p) for p in inputs]
+    if not roster:
+        return given
+    target = Path(roster).resolve()
+    inside = any(Path(p).is_dir() and target.is_relative_to(Path(p).resolve()) for p in given)
+    if not inside:
+        return [p for p in given if Path(p).resolve() != target]
+    from xltools.pipeline import expand_inputs
+
+    return [p for p in expand_inputs(given) if Path(p).resolve() != target]

@@ -41,14 +41,17 @@ class _Abort(click.ClickException):
               help="Add a per-group sheet by this column: group, area, kind, edition or a roster header.")
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="Also write one feedback workbook per facility into this folder.")
+@click.option("--notes", "include_notes", is_flag=True,
+              help="Letters also list notes of severity 情報 (left out by default).")
+@click.option("--due", help="Date the letters ask a missing checklist by, e.g. 2026-05-31.")
 @click.option("--mappings", type=click.Path(exists=True, file_okay=False),
               help="Folder of extra or corrected mappings (and rules/*.yaml).")
 @click.option("--fail-on", "fail_on", type=click.Choice(FAIL_ON), default="never", show_default=True,
               help="Exit 1 when a problem or mismatch is at least this severe.")
 @batch_options
 def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None, as_of: str | None,
-                        group_by: str | None, feedback: Path | None, mappings: str | None,
-                        fail_on: str, **batch: Any) -> None:
+                        group_by: str | None, feedback: Path | None, include_notes: bool,
+                        due: str | None, mappings: str | None, fail_on: str, **batch: Any) -> None:
     """Cross-check facilities against their vendors and write one consolidated workbook.
 
     INPUT: returned forms (xlsx/xlsm/xls/ods files or folders of them).
@@ -62,7 +65,7 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
     from xlsxwriter.exceptions import FileCreateError
 
     from xltools.aggregate.core import ConsolidateError, consolidate, group_column, parse_as_of
-    from xltools.aggregate.roster import RosterError, load_roster
+    from xltools.aggregate.roster import RosterError, inputs_without_roster, load_roster
     from xltools.checks.rules import load_rules
     from xltools.cli import read_inputs
     from xltools.forms.catalogue import MappingError, load_catalogue
@@ -83,12 +86,13 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
     try:
         roster_df = load_roster(roster) if roster else None
         as_of = parse_as_of(as_of)
+        due = parse_as_of(due) if due else None
         group_column(roster_df, group_by)
     except (RosterError, ConsolidateError) as exc:
         raise _Abort(str(exc), 2) from exc
     # the batch runner: parallel, the store beside the workbook, passwords, a progress bar on
     # a terminal (nothing when piped), the run's one-line summary
-    result = read_inputs(tuple(str(p) for p in inputs), mappings, **batch)
+    result = read_inputs(tuple(inputs_without_roster(inputs, roster)), mappings, **batch)
     reporter = batch.get("progress")
     if reporter is not None and hasattr(reporter, "close"):
         reporter.close(result)
@@ -99,7 +103,8 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
         raise _Abort(str(exc), 2) from exc
     try:
         write_workbook(cons, out)
-        written = write_feedback(cons, feedback) if feedback else []
+        written = (write_feedback(cons, feedback, include_notes=include_notes, due=due)
+                   if feedback else [])
     except (OSError, FileCreateError) as exc:
         cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
         where = getattr(cause, "filename", None) or out
@@ -111,10 +116,12 @@ def consolidate_command(inputs: tuple[Path, ...], out: Path, roster: Path | None
 
 
 def _summary(cons: Consolidation, out: Path, n_feedback: int) -> str:
-    fac = cons.facilities
-    parts = [f"施設 {len(fac)}", f"提出 {int(fac['submitted'].sum())}",
-             f"不一致 {len(cons.findings)}", f"期限超過 {int(cons.targets['overdue'].sum())}",
-             f"要確認 {len(cons.problems)}"]
+    from xltools.aggregate.core import overview
+
+    ov = overview(cons)
+    parts = [f"施設 {ov['expected']}", f"提出 {ov['submitted']}", f"未提出 {ov['missing']}",
+             f"要対応 {ov['action']}", f"不一致 {ov['findings_action']}（参考情報 {ov['findings_notes']}）",
+             f"期限超過 {ov['overdue_targets']}", f"要確認 {len(cons.problems)}"]
     n_tables = len(cons.tables.contract) + len(cons.tables.bcp)
     if n_tables:
         parts.append(f"確認表 {n_tables}（不一致 {len(cons.tables.findings)}）")
