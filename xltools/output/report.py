@@ -20,11 +20,12 @@ from xltools.output.workbook import (
     SHEETS,
     TABLE_SHEETS,
     build,
+    overview_numbers,
     sheet_names,
 )
 
 __all__ = ["FONT", "GROUP_COLUMN_JA", "GROUP_SHEET", "NOTES_SHEET", "SEVERITY_JA", "SHEETS",
-           "TABLE_SHEETS", "Col", "display_width", "safe_filename", "sheet_names",
+           "TABLE_SHEETS", "Col", "display_width", "overview_numbers", "safe_filename", "sheet_names",
            "write_feedback", "write_table", "write_workbook"]
 
 

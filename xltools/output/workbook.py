@@ -10,6 +10,7 @@ form; 要確認 errors, then warnings, then notes; 目標日 overdue items first
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,44 +127,86 @@ def _dashboard(book: Book, cons: Consolidation, lay: _Layout, widths: dict[str, 
                    f"　対象施設：{roster}", book.fmt["note_line"])
     row = 3
     ws.merge_range(row, 0, row, 8, "提出と対応の状況（数字を押すと、その一覧へ移動します）", book.fmt["band"])
-    tiles = [("対象施設", ov["expected"], "施設別一覧", lay.fac["expected"], "kpi",
-              f"うち名簿にない提出 {ov['outside_roster']}" if ov["outside_roster"] else ""),
-             ("提出あり", ov["submitted"], "施設別一覧", lay.fac["submitted"], "kpi", ""),
-             ("未提出", ov["missing"], "未提出", lay.missing["missing"], "kpi_red",
-              "" if cons.has_roster else "名簿（--roster）を指定すると数えます"),
-             ("要対応の施設", ov["action"], "施設別一覧", lay.fac["action"], "kpi_red",
-              "返送用の確認事項あり"),
-             ("対応なしの施設", ov["complete"], "施設別一覧", lay.fac["complete"], "kpi",
-              "確認事項なし"),
-             ("事業者確認用がない施設", ov["vendor_forms_missing"], "未提出",
-              lay.missing["vendor_forms_missing"], "kpi_red", "")]
-    row = _tiles(book, ws, row + 1, tiles, widths, "施設")
-    tiles = [("不一致（要対応）", ov["findings_action"], "不一致", lay.findings, "kpi_red",
-              "事業者との回答の食い違い（警告以上）"),
-             ("参考情報", ov["findings_notes"], NOTES_SHEET, lay.notes, "kpi",
-              "重要度「情報」（件数に含めない）"),
-             ("期限を過ぎた目標日", ov["overdue_targets"], "目標日", lay.overdue, "kpi_red", ""),
-             ("要確認（エラー）", ov["problems_error"], "要確認", lay.problems["error"], "kpi_red",
-              "読み取り・記入の問題"),
-             ("要確認（警告）", ov["problems_warning"], "要確認", lay.problems["warning"], "kpi", "")]
-    if ov["contract_tables"] or ov["bcp_tables"]:
-        tiles.append(("確認表の食い違い", ov["table_findings_action"], "確認表の突き合わせ",
-                      lay.table_findings, "kpi_red", "契約・BCP確認表（警告以上）"))
-    row = _tiles(book, ws, row + 1, tiles, widths, "確認が必要な事項")
+    facilities, matters = tiles(cons, lay)
+    row = _tiles(book, ws, row + 1, facilities, widths, "施設")
+    row = _tiles(book, ws, row + 1, matters, widths, "確認が必要な事項")
     _rates(book, ws, cons, ov, row + 1)
 
 
-def _tiles(book: Book, ws: Worksheet, row: int, tiles: list[tuple[Any, ...]],
+@dataclass(frozen=True)
+class Tile:
+    """A dashboard number: what it is, its value, and the rows of ``sheet`` it counts."""
+
+    key: str
+    label: str
+    value: int
+    note: str
+    tone: str  # plain | good | warn | bad
+    sheet: str
+    rows: tuple[int, int]  # 1-based first and last row counted (last < first: none)
+
+
+def tiles(cons: Consolidation, lay: _Layout | None = None) -> tuple[list[Tile], list[Tile]]:
+    """The dashboard's numbers: the facilities row, then the matters needing a look."""
+    lay = lay or _Layout(cons)
+    ov = lay.ov
+
+    def bad(n: int) -> str:
+        return "bad" if n else "plain"
+
+    facilities = [
+        Tile("expected", "対象施設", ov["expected"],
+             (f"名簿の施設＋名簿にない提出 {ov['outside_roster']}" if ov["outside_roster"]
+              else "名簿の施設") if cons.has_roster else "提出のあった施設（名簿なし）",
+             "plain", "施設別一覧", lay.fac["expected"]),
+        Tile("submitted", "提出あり", ov["submitted"], "チェックリストを提出した施設", "good",
+             "施設別一覧", lay.fac["submitted"]),
+        Tile("not_submitted", "未提出", ov["missing"],
+             "名簿の施設のうち" if cons.has_roster else "名簿（--roster）を指定すると数えます",
+             bad(ov["missing"]), "未提出", lay.missing["missing"]),
+        Tile("action", "要対応の施設", ov["action"], "返送用の確認事項あり", bad(ov["action"]),
+             "施設別一覧", lay.fac["action"]),
+        Tile("complete", "対応なしの施設", ov["complete"], "確認事項なし", "good", "施設別一覧",
+             lay.fac["complete"]),
+        Tile("vendor_forms_missing", "事業者確認用がない施設", ov["vendor_forms_missing"],
+             "システムありと回答", bad(ov["vendor_forms_missing"]), "未提出",
+             lay.missing["vendor_forms_missing"])]
+    matters = [
+        Tile("findings", "不一致（要対応）", ov["findings_action"],
+             "事業者との回答の食い違い（警告以上）", bad(ov["findings_action"]), "不一致", lay.findings),
+        Tile("notes", "参考情報", ov["findings_notes"], "重要度「情報」（件数に含めない）", "plain",
+             NOTES_SHEET, lay.notes),
+        Tile("overdue", "期限を過ぎた目標日", ov["overdue_targets"], f"基準日 {cons.as_of} で判定",
+             bad(ov["overdue_targets"]), "目標日", lay.overdue),
+        Tile("problems_error", "要確認（エラー）", ov["problems_error"], "読み取り・記入の問題",
+             bad(ov["problems_error"]), "要確認", lay.problems["error"]),
+        Tile("problems_warning", "要確認（警告）", ov["problems_warning"], "",
+             "warn" if ov["problems_warning"] else "plain", "要確認", lay.problems["warning"])]
+    if ov["contract_tables"] or ov["bcp_tables"]:
+        matters.append(Tile("table_findings", "確認表の食い違い", ov["table_findings_action"],
+                            "契約・BCP確認表（警告以上）", bad(ov["table_findings_action"]),
+                            "確認表の突き合わせ", lay.table_findings))
+    return facilities, matters
+
+
+def overview_numbers(cons: Consolidation) -> list[dict[str, Any]]:
+    """The dashboard's numbers as data (key, label, value, note, tone): the web page shows
+    these, so it and the 概要 sheet show the same numbers with the same words."""
+    return [{"key": t.key, "label": t.label, "value": t.value, "note": t.note, "tone": t.tone}
+            for row in tiles(cons) for t in row]
+
+
+def _tiles(book: Book, ws: Worksheet, row: int, tiles: list[Tile],
            widths: dict[str, int], label: str) -> int:
     ws.merge_range(row, 0, row + 1, 0, label, book.fmt["subtitle"])
     ws.set_row(row, 28)
     ws.set_row(row + 1, 36)
-    for j, (label, value, sheet, rows, fmt, note) in enumerate(tiles):
-        c = j + 1 if j < 8 else j
-        ws.write_string(row, c, label, book.fmt["kpi_label"])
-        _link(ws, book, row + 1, c, value, sheet, rows, widths.get(sheet, 0) - 1, fmt)
-        if note:
-            ws.write_string(row + 2, c, note, book.fmt["kpi_note"])
+    for c, t in enumerate(tiles, start=1):
+        ws.write_string(row, c, t.label, book.fmt["kpi_label"])
+        fmt = "kpi_red" if t.tone == "bad" else "kpi"
+        _link(ws, book, row + 1, c, t.value, t.sheet, t.rows, widths.get(t.sheet, 0) - 1, fmt)
+        if t.note:
+            ws.write_string(row + 2, c, t.note, book.fmt["kpi_note"])
     ws.set_row(row + 2, 24)
     return row + 3
 
@@ -618,5 +661,5 @@ def build(cons: Consolidation, path: str | Path, font: str) -> Path:
     return path
 
 
-__all__ = ["ACTION_COUNTS", "GROUP_SHEET", "NOTES_SHEET", "SHEETS", "TABLE_SHEETS", "build",
-           "sheet_names"]
+__all__ = ["ACTION_COUNTS", "GROUP_SHEET", "NOTES_SHEET", "SHEETS", "TABLE_SHEETS", "Tile", "build",
+           "overview_numbers", "sheet_names", "tiles"]
