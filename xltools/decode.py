@@ -1,4 +1,10 @@
-"""Normalize stage: raw cell content -> answer (yes/no/na/blank) and ISO dates.
+"""Decode stage: answer places -> answers (yes/no/na/blank) and ISO dates, for every form.
+
+A locator says where each answer is written (:class:`xltools.forms.located.Place`);
+:func:`read_form` reads them all the same way: typed words, dropdowns, ``○はい・いいえ`` and
+bracketed words, struck or deleted words (:func:`decode_text`, :func:`decode_runs`), separate
+はい・いいえ columns, then drawn ellipses, ○ text boxes and check boxes over the cells left open
+(:func:`apply_drawn_marks`), and the dates (:func:`parse_date`, :func:`read_completed`).
 
 Every decision here either is certain or says why it is not: decoders return a reason string
 when they cannot decide, and the caller turns it into a blank answer plus a problem row. A guess
@@ -12,11 +18,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from xltools.text import _BRACKETS, _SPACE, cell_text, norm  # noqa: F401  (re-exported)
 from xltools.xlsx.book import Run
 from xltools.xlsx.cells import address
+
+if TYPE_CHECKING:
+    from xltools.forms.located import LocatedForm, Place
 
 # --------------------------------------------------------------------------------------------
 # vocabulary
@@ -329,13 +338,91 @@ def iso(d: dt.date | None) -> str:
     return d.isoformat() if d else ""
 
 
+# -- dates of a table (no fiscal year printed: a year-less date is not guessed) -------------
+
+NO_DATE_WORDS = frozenset({"-", "ー", "―", "なし", "無し", "不要", "該当なし", "未定", "n/a", "na"})
+
+
+def read_date_text(raw: Any) -> tuple[DateRead, bool]:
+    """A date as written (no fiscal year known). Returns (read, year_missing): a month/day
+    without a year is not guessed here; the caller decides what year it belongs to."""
+    got = parse_date(raw, None)
+    if got.value is not None or got.ok:
+        return got, False
+    probe = parse_date(raw, 2003)  # a leap February: any month/day is valid
+    if probe.value is not None and probe.year_inferred:
+        return DateRead(None, False), True
+    return got, False
+
+
+def month_day(raw: Any) -> tuple[int, int] | None:
+    probe = parse_date(raw, 2003)
+    if probe.value is not None and probe.year_inferred:
+        return probe.value.month, probe.value.day
+    return None
+
+
+def first_on_or_after(md: tuple[int, int], start: dt.date) -> dt.date:
+    """The first ``month/day`` on or after ``start`` (a 29 February waits for a leap year)."""
+    for year in range(start.year, start.year + 8):
+        try:
+            d = dt.date(year, *md)
+        except ValueError:
+            continue
+        if d >= start:
+            return d
+    raise ValueError(md)
+
+
+@dataclass
+class SheetDate:
+    """A date read from one cell (a table's 初回確認, 完了日), where, and why not when unread."""
+
+    value: dt.date | None = None
+    cell: str = ""
+    raw: str = ""
+    problem: str = ""  # "" | "unreadable" | "no_year"
+
+
+def date_value(raw_value: Any) -> SheetDate:
+    """A full date as written; a month/day without a year is ``no_year``, never guessed."""
+    if isinstance(raw_value, (dt.date, dt.datetime, int, float)) and not isinstance(raw_value, bool):
+        got = parse_date(raw_value, None)
+        return SheetDate(got.value, raw=cell_text(raw_value),
+                         problem="" if got.value or got.ok else "unreadable")
+    text = str(raw_value or "")
+    got, no_year = read_date_text(text)
+    if got.value is not None:
+        return SheetDate(got.value, raw=text)
+    if no_year:
+        return SheetDate(None, raw=text, problem="no_year")
+    return SheetDate(None, raw=text, problem="" if got.ok else "unreadable")
+
+
+def read_completed(value: Any, after: dt.date | None) -> SheetDate:
+    """A 完了日: a full date as written; a month/day is the first such day on or after
+    ``after`` (the sheet's 初回確認), ``no_year`` without one; 「なし」「-」 is no date."""
+    raw = cell_text(value)
+    if norm(raw) in NO_DATE_WORDS:
+        return SheetDate(None, raw=raw)
+    got = date_value(value)
+    if got.value is not None:
+        return SheetDate(got.value, raw=raw)
+    if got.problem == "no_year":
+        md = month_day(value)
+        if md and after is not None:
+            return SheetDate(first_on_or_after(md, after), raw=raw)
+    return SheetDate(None, raw=raw, problem=got.problem)
+
+
 # --------------------------------------------------------------------------------------------
 # a located sheet -> answer rows
 
 
 @dataclass
 class Slot:
-    """Where one round of one item row is answered, and what was read there."""
+    """One answer place (:class:`xltools.forms.located.Place`) as read: the answer decided
+    from its cells (then from drawn marks), its dates, and the raw text and cells kept."""
 
     item_id: str
     scope: str
@@ -352,6 +439,10 @@ class Slot:
     target_cell: str = ""
     answer_cells: tuple[tuple[int, int], ...] = ()
     roles: tuple[str, ...] = ()
+    ref: str = ""  # the item's number as the answer row names it
+    item_cell: str = ""  # the item's own cell, named when there is no answer cell
+    completed: SheetDate | None = None  # 完了日 (contract table)
+    dated_only_if_answered: bool = False  # a table shows no date on an unanswered row
 
 
 def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
@@ -412,53 +503,69 @@ def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
 _addr = lru_cache(maxsize=65536)(address)
 
 
-def read_slots(located: Any, vocab: Vocabulary) -> list[Slot]:
-    """Read every (item row, round) of a located sheet into a :class:`Slot`."""
-    sheet = located.sheet
-    cols = located.columns
-    fy = located.mapping.fiscal_year
-    items = {it.id: it for it in located.mapping.items}
-    slots: list[Slot] = []
-    rounds = cols.rounds  # a computed property: once, not per row
-    first_round = min(rounds, default=0)
-    for hit in located.rows:
-        item = items[hit.item_id]
-        for rnd in rounds:
-            if rnd in cols.answer:
-                decoded, raw, (r, c) = _decode_cell(sheet, hit.row, cols.answer[rnd], vocab)
-                cell = _addr(r, c)
-                answer_cells: tuple[tuple[int, int], ...] = ((r, c),)
-                roles: tuple[str, ...] = ("both",)
-            else:
-                decoded, raw, cell, answer_cells = _decode_split(
-                    sheet, hit.row, cols.yes.get(rnd), cols.no.get(rnd), vocab)
-                roles = tuple(("yes", "no")[: len(answer_cells)])
-            slot = Slot(hit.item_id, hit.scope, rnd, hit.row, decoded, raw, cell,
-                        DateRead(None, True), answer_cells=answer_cells, roles=roles)
-            _read_dates(slot, sheet, cols, rnd, fy, item.target_fiscal_year or fy, first_round)
-            slots.append(slot)
-    return slots
+_NO_DATE_READ = DateRead(None, True)
 
 
-def _read_dates(slot: Slot, sheet: Any, cols: Any, rnd: int, fy: int, target_fy: int,
-                first_round: int) -> None:
-    date_col = cols.date.get(rnd)
-    if date_col is not None:
-        value, (r, c) = _cell_value(sheet, slot.row, date_col)
-        slot.checked = parse_date(value, fy)
+def read_place(sheet: Any, place: Place, vocab: Vocabulary) -> Slot:
+    """Read one answer place, whatever the form: the one answer cell (typed, dropdown,
+    ○-prefixed, bracketed, struck or deleted word) or the separate はい・いいえ columns, then
+    its dates. Drawn marks come after, over every slot of the sheet (:func:`read_form`)."""
+    if place.answer is not None:
+        decoded, raw, (r, c) = _decode_cell(sheet, place.row, place.answer, vocab)
+        cell, cells = _addr(r, c), ((r, c),)
+        role = "both"
+        if place.tick:  # a check column: a lone mark means yes, unless はい・いいえ is printed
+            text = str(sheet.value(r, c) or "")
+            role = "both" if _YES_WORD in text and _NO_WORD in text else "yes"
+        roles: tuple[str, ...] = (role,)
+    else:
+        decoded, raw, cell, cells = _decode_split(sheet, place.row, place.yes, place.no, vocab)
+        roles = tuple(role for role, col in (("yes", place.yes), ("no", place.no))
+                      if col is not None)
+    slot = Slot(place.item_id, place.scope, place.round, place.row, decoded, raw, cell,
+                _NO_DATE_READ, answer_cells=cells, roles=roles, ref=place.ref,
+                item_cell=place.item_cell, dated_only_if_answered=place.dated_only_if_answered)
+    _read_dates(slot, sheet, place)
+    return slot
+
+
+def _read_dates(slot: Slot, sheet: Any, place: Place) -> None:
+    given = place.given_date
+    if given is not None:
+        slot.checked = DateRead(given.value, not given.problem)
+        slot.raw_date, slot.date_cell = given.raw, given.cell
+    if place.date is not None:
+        value, (r, c) = _cell_value(sheet, slot.row, place.date)
+        slot.checked = parse_date(value, place.fiscal_year)
         slot.raw_date, slot.date_cell = cell_text(value), _addr(r, c)
-    if slot.checked.value is None and slot.checked.ok and slot.raw:
+    if place.date_in_answer and slot.checked.value is None and slot.checked.ok and slot.raw:
         _rest, date_text = split_answer_and_date(slot.raw)
         if date_text:
-            slot.checked = parse_date(date_text, fy)
+            slot.checked = parse_date(date_text, place.fiscal_year)
             if slot.checked.value is not None or not slot.checked.ok:
                 slot.raw_date, slot.date_cell = date_text, slot.cell
-    target_col = cols.target_for(rnd)
-    if target_col is not None and (rnd in cols.target or rnd == first_round
-                                   or slot.decoded.answer != BLANK):
-        value, (r, c) = _cell_value(sheet, slot.row, target_col)
-        slot.target = parse_date(value, target_fy)
+    if place.target is not None and (place.target_always or slot.decoded.answer != BLANK):
+        value, (r, c) = _cell_value(sheet, slot.row, place.target)
+        slot.target = parse_date(value, place.target_fiscal_year)
         slot.raw_target, slot.target_cell = cell_text(value), _addr(r, c)
+    if place.completed is not None:
+        value, (r, c) = _cell_value(sheet, slot.row, place.completed)
+        slot.completed = read_completed(value, given.value if given is not None else None)
+        slot.completed.cell = _addr(r, c)
+
+
+def read_form(located: LocatedForm, vocab: Vocabulary
+              ) -> tuple[list[list[Slot]], list[tuple[str, MarkNote]]]:
+    """Decode every answer place of a located form, part by part (sheet by sheet): cells
+    first, then drawn marks for the slots the cells left open. Returns the slots of each part
+    and the drawing layer's findings as (sheet name, note)."""
+    slots: list[list[Slot]] = []
+    notes: list[tuple[str, MarkNote]] = []
+    for part in located.parts:
+        got = [read_place(part.sheet, p, vocab) for p in part.places]
+        notes += [(part.sheet.name, n) for n in apply_drawn_marks(part.sheet, got, part.item_rows)]
+        slots.append(got)
+    return slots, notes
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,15 @@ from typing import Any
 import pandas as pd
 
 from xltools import problems as P
-from xltools.checks.validate import Context, check_answers, check_structure
-from xltools.decode import BLANK, Slot, Vocabulary, apply_drawn_marks, iso, read_slots
+from xltools.checks.validate import Context
+from xltools.decode import BLANK, Slot, Vocabulary, iso, read_form
+from xltools.forms import checklist, tables
 from xltools.forms.catalogue import Catalogue, load_catalogue
-from xltools.forms.locate import Located, Scan
+from xltools.forms.locate import Scan
+from xltools.forms.located import FormKind, LocatedForm
 from xltools.labels import VARIANT_JA
 from xltools.output.schema import frame
 from xltools.xlsx.book import Book, read_book
-
-Locator = Callable[[Scan, Catalogue], Any]
 
 
 @dataclass
@@ -57,16 +57,21 @@ def submission_id(sha256: str, sheet: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# locators: one per form; each returns a located object with a ``rows_for`` protocol or None
+# the forms: one small FormKind each (its locator and its checks); everything else is shared
+
+# Tables first: they need header labels a checklist never prints (項番 with 初回確認 / 完了日,
+# or 確認項目 with the BCP title or 大項目 labels), whereas the checklist's fuzzy item match
+# claims a BCP table (its questions resemble checklist items 2-① and 3-①).
+FORMS: tuple[FormKind, ...] = (tables.CONTRACT, tables.BCP, checklist.FORM)
 
 
-def _locators() -> list[tuple[str, Locator]]:
-    from xltools.forms import checklist, tables
-
-    # Tables first: they need header labels a checklist never prints (項番 with 初回確認 /
-    # 完了日, or 確認項目 with the BCP title or 大項目 labels), whereas the checklist's fuzzy
-    # item match claims a BCP table (its questions resemble checklist items 2-① and 3-①).
-    return [*tables.LOCATORS, ("checklist", checklist.locate)]
+def locate(scan: Scan, catalogue: Catalogue) -> LocatedForm | None:
+    """The first form found on the sheet, or None."""
+    for kind in FORMS:
+        located = kind.locate(scan, catalogue)
+        if located is not None:
+            return located
+    return None
 
 
 _VOCABULARIES: dict[str, Vocabulary] = {}
@@ -106,11 +111,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
     forms: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
     for sheet in book.sheets:
         scan = Scan.of(sheet)
-        located = None
-        for _form, locate in _locators():
-            located = locate(scan, catalogue)
-            if located is not None:
-                break
+        located = locate(scan, catalogue)
         if located is None:
             if scan.text:
                 out.problems.append(P.make("form.sheet_skipped", path=book.path, sheet=sheet.name,
@@ -118,11 +119,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
             continue
         found_any = True
         sid = submission_id(book.sha256, sheet.name)
-        if hasattr(located, "to_rows"):  # other forms produce their rows themselves
-            subs, answers, problems = located.to_rows(book, sid, vocab)
-        else:
-            subs, answers, problems = _checklist_rows(book, located, sid, vocab)
-        forms.append((subs, answers, problems))
+        forms.append(form_rows(book, located, sid, vocab))
     if not found_any:
         out.problems.append(P.make("form.not_recognised", path=book.path).row())
     filled = [f for f in forms if not is_untouched(*f)]
@@ -190,64 +187,63 @@ def _skip_hint(scan: Scan) -> str:
     return f"（先頭の記入：「{texts[0][:20]}」）" if texts else ""
 
 
-def _checklist_rows(book: Book, located: Located, sid: str, vocab: Vocabulary
-                    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    sheet = located.sheet
-    ctx = Context(path=book.path, submission_id=sid, sheet=sheet.name)
-    slots = read_slots(located, vocab)
-    mark_problems = apply_marks(located, slots, ctx)
-    problems = check_structure(located, ctx) + check_answers(located, slots, ctx) + mark_problems
-    answers = [_answer_row(sid, sheet.name, located, s) for s in slots]
-    answers += _missing_rows(sid, sheet.name, located, slots)
-    fields = {k: f.value for k, f in located.fields.items()}
-    status = "ok"
-    if any(p.code in ("locate.item_missing", "form.no_answer_column", "locate.scope_unclear")
-           for p in problems):
-        status = "partial"
-    sub = {
-        "submission_id": sid, "path": book.path, "sheet": sheet.name, "sha256": book.sha256,
-        "form": located.mapping.form, "variant": located.variant,
-        "edition": located.mapping.edition, "facility_name": fields.get("facility_name", ""),
-        "vendor_name": fields.get("vendor_name", ""), "system_name": fields.get("system_name", ""),
-        "status": status, "facility_code": fields.get("facility_code", ""),
-        "respondent": fields.get("respondent", ""), "confidence": located.confidence,
-        "mapping": located.mapping.key, "file_modified": book.modified,
+# --------------------------------------------------------------------------------------------
+# one located form -> its rows (the same for every form)
+
+Rows = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def form_rows(book: Book, located: LocatedForm, sid: str, vocab: Vocabulary) -> Rows:
+    """Decode, check and turn one located form into its submission, answer and problem rows."""
+    ctx = Context(path=book.path, submission_id=sid, sheet=located.sheet.name)
+    slots, notes = read_form(located, vocab)
+    problems = [p.row() for p in located.kind.check(located, slots, ctx)]
+    problems += [P.make(n.code, path=book.path, submission_id=sid, sheet=sheet, cell=n.cell,
+                        detail=n.detail).row() for sheet, n in notes]
+    answers = [answer_row(sid, part.sheet.name, s)
+               for part, part_slots in zip(located.parts, slots) for s in part_slots]
+    answers += missing_rows(sid, located, slots)
+    status = "partial" if located.kind.partial(problems) else "ok"
+    return submission_row(book, sid, located, status), answers, problems
+
+
+def submission_row(book: Book, sid: str, located: LocatedForm, status: str) -> dict[str, Any]:
+    names = located.names
+    return {
+        "submission_id": sid, "path": book.path, "sheet": located.sheet.name,
+        "sha256": book.sha256, "form": located.form, "variant": located.variant,
+        "edition": located.edition, "facility_name": names.get("facility_name", ""),
+        "vendor_name": names.get("vendor_name", ""), "system_name": names.get("system_name", ""),
+        "status": status, "facility_code": names.get("facility_code", ""),
+        "respondent": names.get("respondent", ""), "confidence": located.confidence,
+        "mapping": located.mapping, "file_modified": book.modified,
     }
-    return sub, answers, [p.row() for p in problems]
 
 
-def _answer_row(sid: str, sheet: str, located: Located, s: Slot) -> dict[str, Any]:
-    it = located.mapping.item(s.item_id)
+def answer_row(sid: str, sheet: str, s: Slot) -> dict[str, Any]:
+    """One decoded answer place as an answer row."""
     answer = s.decoded.answer
+    dated = answer != BLANK or not s.dated_only_if_answered
     return {
         "submission_id": sid, "item_id": s.item_id, "scope": s.scope, "round": s.round,
-        "answer": answer, "checked_on": iso(s.checked.value), "target_on": iso(s.target.value),
-        "completed_on": "", "source": s.decoded.source, "raw": s.raw, "sheet": sheet,
-        "cell": s.cell, "ref": it.ref, "date_cell": s.date_cell, "raw_date": s.raw_date,
-        "target_cell": s.target_cell, "raw_target": s.raw_target,
+        "answer": answer, "checked_on": iso(s.checked.value) if dated else "",
+        "target_on": iso(s.target.value),
+        "completed_on": iso(s.completed.value) if s.completed is not None else "",
+        "source": s.decoded.source, "raw": s.raw, "sheet": sheet, "cell": s.cell or s.item_cell,
+        "ref": s.ref, "date_cell": s.date_cell if dated else "",
+        "raw_date": s.raw_date if dated else "", "target_cell": s.target_cell,
+        "raw_target": s.raw_target,
     }
 
 
-def _missing_rows(sid: str, sheet: str, located: Located, slots: list[Slot]) -> list[dict[str, Any]]:
-    """Every expected (item, scope, round) gets a row, blank when it was not found."""
-    have = {(s.item_id, s.scope, s.round) for s in slots}
-    rounds = located.columns.rounds or [1]
-    rows = []
-    for item_id, scope in located.mapping.expected_rows(located.variant):
-        for rnd in rounds:
-            if (item_id, scope, rnd) not in have:
-                rows.append({"submission_id": sid, "item_id": item_id, "scope": scope,
-                             "round": rnd, "answer": BLANK, "checked_on": "", "target_on": "",
-                             "completed_on": "", "source": "missing", "raw": "", "sheet": sheet,
-                             "cell": "", "ref": located.mapping.item(item_id).ref})
-    return rows
-
-
-def apply_marks(located: Located, slots: list[Slot], ctx: Context) -> list[P.Problem]:
-    """Drawn marks decide the checklist's open slots (:func:`xltools.decode.apply_drawn_marks`)."""
-    notes = apply_drawn_marks(located.sheet, slots, [h.row for h in located.rows])
-    return [P.make(n.code, path=ctx.path, submission_id=ctx.submission_id, sheet=ctx.sheet,
-                   cell=n.cell, detail=n.detail) for n in notes]
+def missing_rows(sid: str, located: LocatedForm, slots: list[list[Slot]]) -> list[dict[str, Any]]:
+    """Every answer the form asks for gets a row: blank, source ``missing``, when not found."""
+    have = {(s.item_id, s.scope, s.round) for part in slots for s in part}
+    sheet = located.sheet.name
+    return [{"submission_id": sid, "item_id": e.item_id, "scope": e.scope, "round": e.round,
+             "answer": BLANK, "checked_on": "", "target_on": "", "completed_on": "",
+             "source": "missing", "raw": "", "sheet": sheet, "cell": "", "ref": e.ref}
+            for e in located.expected if (e.item_id, e.scope, e.round) not in have]
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,4 +275,5 @@ def to_result(parts: Iterable[FileRows]) -> Result:
     return Result(frame("submissions", subs), frame("answers", answers), frame("problems", problems))
 
 
-__all__ = ["Result", "FileRows", "read_file", "expand_inputs", "to_result", "submission_id"]
+__all__ = ["FORMS", "Result", "FileRows", "form_rows", "locate", "read_file", "expand_inputs",
+           "to_result", "submission_id"]

@@ -2,11 +2,18 @@
 
 Wires the generic locate helpers and recognition together for this form: find item rows,
 recognise edition and variant, find columns and header fields, then give each item row its
-scope for that edition.
+scope for that edition. :data:`FORM` is the checklist's :class:`~xltools.forms.located.FormKind`:
+it turns those findings into the located form every form shares (one answer place per item
+row and round) and checks what was read (:mod:`xltools.checks.validate`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from xltools import problems as P
+from xltools.checks.validate import Context, check_answers, check_structure
+from xltools.decode import Slot
 from xltools.forms.catalogue import Catalogue, FormMapping
 from xltools.forms.locate import (
     Located,
@@ -20,6 +27,7 @@ from xltools.forms.locate import (
     locate_columns,
     split_scope_rows,
 )
+from xltools.forms.located import NAME_FIELDS, Expected, LocatedForm, Part, Place
 from xltools.forms.recognize import recognise
 from xltools.text import norm
 
@@ -122,3 +130,68 @@ def _stray_rows(scan: Scan, hits: list[RowHit], cols, words: Words) -> list[tupl
 
 def is_pharmacy_name(name: str) -> bool:
     return "薬局" in norm(name)
+
+
+# --------------------------------------------------------------------------------------------
+# the checklist as a form kind
+
+
+class ChecklistForm:
+    """The checklist's piece of the one form contract (:mod:`xltools.forms.located`)."""
+
+    form = "checklist"
+    # a submission is partial when an item row, an answer column or a scope was not found
+    PARTIAL = frozenset({"locate.item_missing", "form.no_answer_column", "locate.scope_unclear"})
+
+    def locate(self, scan: Scan, catalogue: Catalogue) -> LocatedForm | None:
+        found = locate(scan, catalogue)
+        if found is None:
+            return None
+        mapping = found.mapping
+        return LocatedForm(
+            kind=self, form=mapping.form, sheet=found.sheet, mapping=mapping.key,
+            edition=mapping.edition, variant=found.variant, confidence=found.confidence,
+            names={k: found.fields[k].value for k in NAME_FIELDS if k in found.fields},
+            parts=[Part(found.sheet, places(found), [h.row for h in found.rows])],
+            expected=expected(found), found=found)
+
+    def check(self, located: LocatedForm, slots: list[list[Slot]], ctx: Context
+              ) -> list[P.Problem]:
+        return check_structure(located.found, ctx) + check_answers(located.found, slots[0], ctx)
+
+    def partial(self, problems: list[dict[str, Any]]) -> bool:
+        return any(p["code"] in self.PARTIAL for p in problems)
+
+
+def places(found: Located) -> list[Place]:
+    """One answer place per (item row, round): the round's answer cell or its separate
+    はい・いいえ columns, its 確認日 (or a date written in the answer cell) and 目標日."""
+    cols = found.columns
+    fy = found.mapping.fiscal_year
+    items = {it.id: it for it in found.mapping.items}
+    rounds = cols.rounds  # a computed property: once, not per row
+    first_round = min(rounds, default=0)
+    out = []
+    for hit in found.rows:
+        item = items[hit.item_id]
+        for rnd in rounds:
+            answer = cols.answer.get(rnd)
+            out.append(Place(
+                hit.item_id, hit.scope, rnd, hit.row, item.ref, answer=answer,
+                yes=cols.yes.get(rnd) if answer is None else None,
+                no=cols.no.get(rnd) if answer is None else None,
+                date=cols.date.get(rnd), date_in_answer=True, fiscal_year=fy,
+                target=cols.target_for(rnd), target_fiscal_year=item.target_fiscal_year or fy,
+                target_always=rnd in cols.target or rnd == first_round))
+    return out
+
+
+def expected(found: Located) -> list[Expected]:
+    """Every (item, scope, round) this edition and variant asks for."""
+    mapping = found.mapping
+    rounds = found.columns.rounds or [1]
+    return [Expected(item_id, scope, rnd, mapping.item(item_id).ref)
+            for item_id, scope in mapping.expected_rows(found.variant) for rnd in rounds]
+
+
+FORM = ChecklistForm()

@@ -7,17 +7,17 @@ groups and 大項目 by their labels, and each item's identity is the number pri
 (contract) or the 中項目 number plus the question's place under it (BCP). The catalogues in
 ``mappings/tables`` only name items, check titles and spot missing ones.
 
-Answers are decoded by :mod:`xltools.normalize` (typed words, marks, deleted word, strike,
-brackets, dropdowns, separate はい/いいえ columns) and, for cells left open, by the drawn marks
-of :mod:`xltools.drawings`. Whatever cannot be decided is ``blank`` plus a problem row.
+Answers are decoded by :mod:`xltools.decode` like every form's (typed words, marks, deleted
+word, strike, brackets, dropdowns, separate はい/いいえ columns, and, for cells left open, drawn
+marks and check boxes). Whatever cannot be decided is ``blank`` plus a problem row.
 
-``LOCATORS`` plugs both tables into :func:`xltools.pipeline.read_file`; each locator returns None for
-a sheet that is not its table, else an object whose ``to_rows`` gives the three tables' rows.
+:data:`CONTRACT` and :data:`BCP` are the tables' :class:`~xltools.forms.located.FormKind`: each
+turns its locator's findings (:class:`LocatedTable`) into the located form every form shares
+and checks what was decoded there; :mod:`xltools.pipeline` reads them like the checklist.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
@@ -28,22 +28,20 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from xltools import problems as P
+from xltools.checks.validate import Context
 from xltools.decode import (
     BLANK,
     NO,
     YES,
-    DateRead,
-    Decoded,
+    SheetDate,
     Slot,
     Vocabulary,
-    _decode_cell,
-    _decode_split,
-    apply_drawn_marks,
-    iso,
-    parse_date,
+    first_on_or_after,
 )
+from xltools.decode import date_value as _date_value
 from xltools.forms.catalogue import Catalogue
 from xltools.forms.locate import Field, Scan, Words, find_fields
+from xltools.forms.located import Expected, LocatedForm, Part, Place
 from xltools.forms.table_catalogue import (
     RECONSTRUCTED_MARK,
     Entry,
@@ -51,11 +49,8 @@ from xltools.forms.table_catalogue import (
     load_table_catalogue,
 )
 from xltools.text import cell_text, norm
-from xltools.xlsx.book import Book, address
+from xltools.xlsx.book import address
 
-Rows = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
-
-_NO_DATE = frozenset({"-", "ー", "―", "なし", "無し", "不要", "該当なし", "未定", "n/a", "na"})
 YES_LABELS = ("はい", "○", "〇", "実施")
 NO_LABELS = ("いいえ", "×", "未実施")
 SIMILAR = 80.0  # fuzzy ratio (0..100) from which two wordings are the same item
@@ -203,37 +198,6 @@ def _first(cols: dict[str, list[int]], kind: str) -> int | None:
 # dates
 
 
-def read_date_text(raw: Any) -> tuple[DateRead, bool]:
-    """A date as written (no fiscal year known). Returns (read, year_missing): a month/day
-    without a year is not guessed here; the caller decides what year it belongs to."""
-    got = parse_date(raw, None)
-    if got.value is not None or got.ok:
-        return got, False
-    probe = parse_date(raw, 2003)  # a leap February: any month/day is valid
-    if probe.value is not None and probe.year_inferred:
-        return DateRead(None, False), True
-    return got, False
-
-
-def month_day(raw: Any) -> tuple[int, int] | None:
-    probe = parse_date(raw, 2003)
-    if probe.value is not None and probe.year_inferred:
-        return probe.value.month, probe.value.day
-    return None
-
-
-def first_on_or_after(md: tuple[int, int], start: dt.date) -> dt.date:
-    """The first ``month/day`` on or after ``start`` (a 29 February waits for a leap year)."""
-    for year in range(start.year, start.year + 8):
-        try:
-            d = dt.date(year, *md)
-        except ValueError:
-            continue
-        if d >= start:
-            return d
-    raise ValueError(md)
-
-
 def _date_in_label(raw: str, label_norm: str) -> str:
     """The text after a label inside the same cell: 「初回確認（2025/10/28）」 -> 2025/10/28."""
     t = unicodedata.normalize("NFKC", raw).replace("（", "(").replace("）", ")")
@@ -241,30 +205,6 @@ def _date_in_label(raw: str, label_norm: str) -> str:
     idx = norm(t).find(label_norm)
     rest = t[idx + len(label_norm):] if idx >= 0 else ""
     return rest.strip(":：()[]【】 ")
-
-
-@dataclass
-class SheetDate:
-    """The sheet's 初回確認 date and where it was read (or why it could not be)."""
-
-    value: dt.date | None = None
-    cell: str = ""
-    raw: str = ""
-    problem: str = ""  # "" | "unreadable" | "no_year"
-
-
-def _date_value(raw_value: Any) -> SheetDate:
-    if isinstance(raw_value, (dt.date, dt.datetime, int, float)) and not isinstance(raw_value, bool):
-        got = parse_date(raw_value, None)
-        return SheetDate(got.value, raw=cell_text(raw_value),
-                         problem="" if got.value or got.ok else "unreadable")
-    text = str(raw_value or "")
-    got, no_year = read_date_text(text)
-    if got.value is not None:
-        return SheetDate(got.value, raw=text)
-    if no_year:
-        return SheetDate(None, raw=text, problem="no_year")
-    return SheetDate(None, raw=text, problem="" if got.ok else "unreadable")
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +255,6 @@ class ItemRow:
     text: str  # printed title (contract) or question (BCP)
     content: str = ""  # contract 内容
     how: str = "ref"  # ref | text | position | new: how the id was decided
-    slot: Slot | None = None
 
 
 @dataclass
@@ -331,47 +270,6 @@ class Issue:
     sheet: str = ""  # "" = the table's own sheet
 
 
-def _answer_slot(sheet: Any, item: ItemRow, cols: dict[str, list[int]], vocab: Vocabulary,
-                 tick: bool) -> Slot:
-    """Decode one item's answer cell(s) with the shared decoders. In a tick column (``tick``)
-    a drawn mark or checked box means yes; in a printed はい・いいえ cell it picks a word."""
-    answer_col = _first(cols, "answer")
-    if answer_col is not None:
-        decoded, raw, (r, c) = _decode_cell(sheet, item.row, answer_col, vocab)
-        text = str(sheet.value(r, c) or "")
-        role = "yes" if tick and not ("はい" in text and "いいえ" in text) else "both"
-        return Slot(item.item_id, "all", 1, item.row, decoded, raw, address(r, c),
-                    DateRead(None, True), answer_cells=((r, c),), roles=(role,))
-    yes_col, no_col = _first(cols, "yes"), _first(cols, "no")
-    if yes_col is not None or no_col is not None:
-        decoded, raw, cell, cells = _decode_split(sheet, item.row, yes_col, no_col, vocab)
-        roles = tuple(role for role, c in (("yes", yes_col), ("no", no_col)) if c is not None)
-        return Slot(item.item_id, "all", 1, item.row, decoded, raw, cell, DateRead(None, True),
-                    answer_cells=cells, roles=roles)
-    return Slot(item.item_id, "all", 1, item.row, Decoded(BLANK, "empty"), "", "",
-                DateRead(None, True))
-
-
-def _answer_row(sid: str, sheet: str, it: ItemRow, checked_on: str = "",
-                completed_on: str = "", date_cell: str = "", raw_date: str = "") -> dict[str, Any]:
-    s = it.slot
-    answer = s.decoded.answer if s else BLANK
-    return {
-        "submission_id": sid, "item_id": it.item_id, "scope": "all", "round": 1,
-        "answer": answer, "checked_on": checked_on if answer != BLANK else "",
-        "target_on": "", "completed_on": completed_on,
-        "source": s.decoded.source if s else "empty", "raw": s.raw if s else "", "sheet": sheet,
-        "cell": (s.cell if s else "") or address(it.row, it.col), "ref": it.ref,
-        "date_cell": date_cell if answer != BLANK else "", "raw_date": raw_date if answer != BLANK else "",
-    }
-
-
-def _missing_row(sid: str, sheet: str, entry: Entry) -> dict[str, Any]:
-    return {"submission_id": sid, "item_id": entry.id, "scope": "all", "round": 1,
-            "answer": BLANK, "checked_on": "", "target_on": "", "completed_on": "",
-            "source": "missing", "raw": "", "sheet": sheet, "cell": "", "ref": entry.id}
-
-
 def _entry_text(entry: Entry | None) -> str:
     if entry is None:
         return ""
@@ -384,7 +282,8 @@ def _entry_text(entry: Entry | None) -> str:
 
 @dataclass
 class LocatedTable:
-    """A sheet recognised as one of the tables, with everything needed to emit its rows."""
+    """A sheet recognised as one of the tables: its items, columns, header fields, dates and
+    what locating it found wrong (``issues``)."""
 
     form: str  # contract | bcp
     grid: Grid
@@ -405,34 +304,35 @@ class LocatedTable:
     def sheet(self) -> Any:
         return self.grid.sheet
 
-    def to_rows(self, book: Book, submission_id: str, vocab: Vocabulary) -> Rows:
-        """The submission row, answer rows and problem rows of this table (its own sheet and
-        any sheet joined to it: a contract whose Part1 and Part2 sit on two sheets)."""
+    def places(self, tick: bool) -> list[Place]:
+        """One answer place per item row: the answer column (``tick``: a check column, where
+        a lone mark means yes) or separate はい・いいえ columns; the BCP 対応日, or the contract's
+        sheet-wide 初回確認 date and its 完了日 column."""
+        cols = self.columns
+        answer = _first(cols, "answer")
+        yes, no = (None, None) if answer is not None else (_first(cols, "yes"), _first(cols, "no"))
+        contract = self.form == "contract"
+        return [Place(it.item_id, "all", 1, it.row, it.ref, item_cell=address(it.row, it.col),
+                      answer=answer, yes=yes, no=no, tick=tick,
+                      date=None if contract else _first(cols, "date"),
+                      given_date=self.checked if contract else None,
+                      completed=_first(cols, "completed") if contract else None,
+                      dated_only_if_answered=True)
+                for it in self.items]
+
+    def check(self, slots: list[list[Slot]], ctx: Context) -> list[P.Problem]:
+        """Problems of this table (and any sheet joined to it: a contract whose Part1 and
+        Part2 sit on two sheets) and of its decoded answers, one list of slots per sheet."""
         issues: list[Issue] = []
-        answers: list[dict[str, Any]] = []
-        for seg in (self, *self.joined):
-            for it in seg.items:
-                it.slot = _answer_slot(seg.sheet, it, seg.columns, vocab, tick=self.form == "bcp")
-            marks = apply_drawn_marks(seg.sheet, [it.slot for it in seg.items if it.slot],
-                                      [it.row for it in seg.items])
-            own = list(seg.issues) + [Issue(n.code, cell=n.cell, detail=n.detail) for n in marks]
-            answers += (seg._contract_answers(submission_id, own) if self.form == "contract"
-                        else seg._bcp_answers(submission_id, own))
+        for seg, seg_slots in zip((self, *self.joined), slots):
+            own = list(seg.issues)
+            if self.form == "contract":
+                seg._contract_checks(seg_slots, own)
+            else:
+                seg._bcp_checks(seg_slots, own)
             issues += [replace(i, sheet=i.sheet or seg.sheet.name) for i in own]
-        issues += self._catalogue_issues(answers, submission_id)
-        names = self._names(book.path, issues)
-        problems = [self._problem(book.path, submission_id, i).row() for i in issues]
-        status = "partial" if any(
-            p["severity"] == "error" or p["code"] == "table.item_missing" for p in problems) else "ok"
-        sub = {
-            "submission_id": submission_id, "path": book.path, "sheet": self.sheet.name,
-            "sha256": book.sha256, "form": self.form, "variant": self.catalogue.variant,
-            "edition": self.catalogue.year, **names, "status": status,
-            "facility_code": self._field("facility_code"), "respondent": self._field("respondent"),
-            "confidence": self.confidence, "mapping": f"tables/{self.form}",
-            "file_modified": book.modified,
-        }
-        return sub, answers, problems
+        issues += self._catalogue_issues()
+        return [self._problem(ctx.path, ctx.submission_id, i) for i in issues]
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -440,7 +340,9 @@ class LocatedTable:
         f = self.fields.get(name)
         return f.value if f else ""
 
-    def _names(self, path: str, issues: list[Issue]) -> dict[str, str]:
+    def names(self, path: str) -> dict[str, str]:
+        """The header fields; a facility (or vendor) name missing there is taken from the file
+        name when it plainly holds one, and said so (``issues``)."""
         facility, vendor = self._field("facility_name"), self._field("vendor_name")
         from_file = names_from_filename(path)
         taken = []
@@ -451,13 +353,15 @@ class LocatedTable:
             vendor = from_file[1]
             taken.append("事業者名")
         if taken:
-            issues.append(Issue("locate.name_from_filename", detail="・".join(taken)))
+            self.issues.append(Issue("locate.name_from_filename", detail="・".join(taken)))
         if not facility:
-            issues.append(Issue("locate.facility_missing"))
+            self.issues.append(Issue("locate.facility_missing"))
         if self.form == "contract" and not vendor:
-            issues.append(Issue("locate.vendor_missing"))
+            self.issues.append(Issue("locate.vendor_missing"))
         return {"facility_name": facility, "vendor_name": vendor,
-                "system_name": self._field("system_name")}
+                "system_name": self._field("system_name"),
+                "facility_code": self._field("facility_code"),
+                "respondent": self._field("respondent")}
 
     def _problem(self, path: str, sid: str, i: Issue) -> P.Problem:
         return P.make(i.code, path=path, submission_id=sid, sheet=i.sheet or self.sheet.name,
@@ -466,89 +370,50 @@ class LocatedTable:
                       round=1 if i.item_id else None, detail=i.detail, severity=i.severity,
                       item=i.item_id, **i.fields)
 
-    def _unreadable(self, it: ItemRow, issues: list[Issue]) -> bool:
-        s = it.slot
-        if s is not None and s.decoded.reason:
-            code = "mark.ambiguous" if s.decoded.source in ("shape", "checkbox") else "answer.unreadable"
-            issues.append(Issue(code, cell=s.cell, item_id=it.item_id, detail=s.decoded.reason,
-                                fields={"raw": _short(s.raw)}))
-            return True
-        return False
-
-    def _cell_at(self, it: ItemRow, col: int | None) -> tuple[Any, str, str]:
-        """(value, address, text) of an item row's cell in ``col`` (merges resolved)."""
-        if col is None:
-            return None, "", ""
-        r, c = self.sheet.merged_origin(it.row, col)
-        value = self.sheet.value(r, c)
-        return value, address(r, c), cell_text(value)
-
-    def _answer_of(self, it: ItemRow, issues: list[Issue], blank_detail: str = "") -> str:
+    def _answer_of(self, s: Slot, issues: list[Issue], blank_detail: str = "") -> str:
         """The decoded answer; an undecidable one or a blank one is reported."""
-        answer = it.slot.decoded.answer if it.slot else BLANK
-        if not self._unreadable(it, issues) and answer == BLANK:
-            issues.append(Issue("table.answer_blank", cell=it.slot.cell if it.slot else "",
-                                item_id=it.item_id, detail=blank_detail))
-        return answer
+        d = s.decoded
+        if d.reason:
+            code = "mark.ambiguous" if d.source in ("shape", "checkbox") else "answer.unreadable"
+            issues.append(Issue(code, cell=s.cell, item_id=s.item_id, detail=d.reason,
+                                fields={"raw": _short(s.raw)}))
+        elif d.answer == BLANK:
+            issues.append(Issue("table.answer_blank", cell=s.cell, item_id=s.item_id,
+                                detail=blank_detail))
+        return d.answer
 
-    def _contract_answers(self, sid: str, issues: list[Issue]) -> list[dict[str, Any]]:
+    def _contract_checks(self, slots: list[Slot], issues: list[Issue]) -> None:
         checked = self.checked.value
-        done_col = _first(self.columns, "completed")
-        rows = []
-        for it in self.items:
-            value, completed_cell, raw_c = self._cell_at(it, done_col)
-            completed = (self._completed(it, value, completed_cell, raw_c, issues)
-                         if done_col is not None else None)
-            answer = self._answer_of(it, issues)
-            if answer == NO and completed is None and not raw_c.strip("()（）/／ 　"):
-                issues.append(Issue("table.completed_missing", cell=completed_cell,
-                                    item_id=it.item_id))
+        for s in slots:
+            done = s.completed or SheetDate()
+            if done.problem == "no_year":
+                issues.append(Issue("table.completed_year_unknown", cell=done.cell,
+                                    item_id=s.item_id, fields={"raw": _short(done.raw)}))
+            elif done.problem:
+                issues.append(Issue("answer.date_unreadable", cell=done.cell, item_id=s.item_id,
+                                    fields={"raw": _short(done.raw)}))
+            answer = self._answer_of(s, issues)
+            completed = done.value
+            if answer == NO and completed is None and not done.raw.strip("()（）/／ 　"):
+                issues.append(Issue("table.completed_missing", cell=done.cell,
+                                    item_id=s.item_id))
             if completed is not None and checked is not None and completed < checked:
-                issues.append(Issue("table.completed_before_checked", cell=completed_cell,
-                                    item_id=it.item_id, detail=completed.isoformat(),
+                issues.append(Issue("table.completed_before_checked", cell=done.cell,
+                                    item_id=s.item_id, detail=completed.isoformat(),
                                     fields={"checked": checked.isoformat()}))
             if completed is not None and answer == YES:
-                issues.append(Issue("table.completed_with_yes", cell=completed_cell,
-                                    item_id=it.item_id, detail=completed.isoformat()))
-            rows.append(_answer_row(sid, self.sheet.name, it, iso(checked), iso(completed),
-                                    self.checked.cell, self.checked.raw))
-        return rows
+                issues.append(Issue("table.completed_with_yes", cell=done.cell,
+                                    item_id=s.item_id, detail=completed.isoformat()))
 
-    def _completed(self, it: ItemRow, value: Any, cell: str, raw: str,
-                   issues: list[Issue]) -> dt.date | None:
-        """完了日: a full date as written; a month/day is the first such day on or after the
-        sheet's 初回確認 date (never guessed without one)."""
-        if norm(raw) in _NO_DATE:
-            return None
-        got = _date_value(value)
-        if got.value is not None:
-            return got.value
-        if got.problem == "no_year":
-            md = month_day(value)
-            if md and self.checked.value is not None:
-                return first_on_or_after(md, self.checked.value)
-            issues.append(Issue("table.completed_year_unknown", cell=cell, item_id=it.item_id,
-                                fields={"raw": _short(raw)}))
-        elif got.problem:
-            issues.append(Issue("answer.date_unreadable", cell=cell, item_id=it.item_id,
-                                fields={"raw": _short(raw)}))
-        return None
+    def _bcp_checks(self, slots: list[Slot], issues: list[Issue]) -> None:
+        for s in slots:
+            if not s.checked.ok:
+                issues.append(Issue("answer.date_unreadable", cell=s.date_cell,
+                                    item_id=s.item_id, fields={"raw": _short(s.raw_date)}))
+            self._answer_of(s, issues, "チェックがないため、未実施か未記入か区別できません。")
 
-    def _bcp_answers(self, sid: str, issues: list[Issue]) -> list[dict[str, Any]]:
-        date_col = _first(self.columns, "date")
-        rows = []
-        for it in self.items:
-            value, date_cell, raw_d = self._cell_at(it, date_col)
-            got = _date_value(value) if date_col is not None else SheetDate()
-            if got.problem:
-                issues.append(Issue("answer.date_unreadable", cell=date_cell,
-                                    item_id=it.item_id, fields={"raw": _short(raw_d)}))
-            self._answer_of(it, issues, "チェックがないため、未実施か未記入か区別できません。")
-            rows.append(_answer_row(sid, self.sheet.name, it, iso(got.value), "", date_cell, raw_d))
-        return rows
-
-    def _catalogue_issues(self, answers: list[dict[str, Any]], sid: str) -> list[Issue]:
-        """Missing verified items (with a blank answer row each), unknown items, titles."""
+    def _catalogue_issues(self) -> list[Issue]:
+        """Missing verified items, unknown items, titles that contradict the catalogue."""
         out: list[Issue] = []
         segs = (self, *self.joined)
         found = {it.item_id for seg in segs for it in seg.items}
@@ -556,7 +421,6 @@ class LocatedTable:
             if entry.exists_verified and entry.id not in found:
                 out.append(Issue("table.item_missing", item_id=entry.id,
                                  fields={"text": _entry_text(entry)}))
-                answers.append(_missing_row(sid, self.sheet.name, entry))
         for seg in segs:
             out += [replace(i, sheet=seg.sheet.name) for i in seg._item_issues()]
         return out
@@ -1330,11 +1194,47 @@ def _checkbox_choice(grid: Grid, rows: list[int]) -> tuple[dict[str, list[int]],
     return {"answer": [c]}, f"{_col_name(c)}列（チェックボックスが並んでいるため）"
 
 
-LOCATORS: list[tuple[str, Callable[[Scan, Catalogue], LocatedTable | None]]] = [
-    ("contract", locate_contract),
-    ("bcp", locate_bcp),
-]
+# --------------------------------------------------------------------------------------------
+# the tables as form kinds
 
-__all__ = ["LOCATORS", "LocatedTable", "locate_contract", "locate_bcp", "assign_question_ids",
-           "split_pairs", "join_parts",
+
+@dataclass(frozen=True)
+class TableForm:
+    """A table's piece of the one form contract (:mod:`xltools.forms.located`)."""
+
+    form: str  # contract | bcp
+    find: Callable[[Scan, Catalogue], LocatedTable | None]
+
+    def locate(self, scan: Scan, catalogue: Catalogue) -> LocatedForm | None:
+        found = self.find(scan, catalogue)
+        if found is None:
+            return None
+        book = scan.sheet.book
+        names = found.names(getattr(book, "path", "") or "")
+        # a BCP answer column is a check column: a lone drawn mark or box there means yes
+        parts = [Part(seg.sheet, seg.places(tick=self.form == "bcp"), [it.row for it in seg.items])
+                 for seg in (found, *found.joined)]
+        expected = [Expected(e.id, "all", 1, e.id) for e in found.catalogue.entries
+                    if e.exists_verified]
+        return LocatedForm(
+            kind=self, form=self.form, sheet=found.sheet, mapping=f"tables/{self.form}",
+            edition=found.catalogue.year, variant=found.catalogue.variant,
+            confidence=found.confidence, names=names, parts=parts, expected=expected,
+            found=found)
+
+    def check(self, located: LocatedForm, slots: list[list[Slot]], ctx: Context
+              ) -> list[P.Problem]:
+        return located.found.check(slots, ctx)
+
+    def partial(self, problems: list[dict[str, Any]]) -> bool:
+        """An error, or a catalogued item not found, makes a table submission partial."""
+        return any(p["severity"] == "error" or p["code"] == "table.item_missing"
+                   for p in problems)
+
+
+CONTRACT = TableForm("contract", locate_contract)
+BCP = TableForm("bcp", locate_bcp)
+
+__all__ = ["BCP", "CONTRACT", "LocatedTable", "TableForm", "locate_contract", "locate_bcp",
+           "assign_question_ids", "split_pairs", "join_parts", "first_on_or_after",
            "parse_contract_ref", "names_from_filename", "similar"]
