@@ -168,21 +168,24 @@ def places(found: Located) -> list[Place]:
     はい・いいえ columns, its 確認日 (or a date written in the answer cell) and 目標日."""
     cols = found.columns
     fy = found.mapping.fiscal_year
-    items = {it.id: it for it in found.mapping.items}
     rounds = cols.rounds  # a computed property: once, not per row
     first_round = min(rounds, default=0)
+    per_round = []  # (round, answer, yes, no, date, target, target_always): once per sheet
+    for rnd in rounds:
+        answer = cols.answer.get(rnd)
+        split = answer is None
+        per_round.append((rnd, answer, cols.yes.get(rnd) if split else None,
+                          cols.no.get(rnd) if split else None, cols.date.get(rnd),
+                          cols.target_for(rnd), rnd in cols.target or rnd == first_round))
     out = []
     for hit in found.rows:
-        item = items[hit.item_id]
-        for rnd in rounds:
-            answer = cols.answer.get(rnd)
-            out.append(Place(
-                hit.item_id, hit.scope, rnd, hit.row, item.ref, answer=answer,
-                yes=cols.yes.get(rnd) if answer is None else None,
-                no=cols.no.get(rnd) if answer is None else None,
-                date=cols.date.get(rnd), date_in_answer=True, fiscal_year=fy,
-                target=cols.target_for(rnd), target_fiscal_year=item.target_fiscal_year or fy,
-                target_always=rnd in cols.target or rnd == first_round))
+        item = found.mapping.item(hit.item_id)
+        target_fy = item.target_fiscal_year or fy
+        for rnd, answer, yes, no, date, target, target_always in per_round:
+            out.append(Place(hit.item_id, hit.scope, rnd, hit.row, item.ref, answer=answer,
+                             yes=yes, no=no, date=date, date_in_answer=True, fiscal_year=fy,
+                             target=target, target_fiscal_year=target_fy,
+                             target_always=target_always))
     return out
 
 
