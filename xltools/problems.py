@@ -204,37 +204,38 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
        "{facility_name} はチェックリストの「サイバー攻撃を想定したBCPを策定している」に「{left_answer}」（{left_cell}）と回答していますが、BCP確認表（{right_file}）に未チェック・未回答の項目が {count} 件あります（{items}）。BCPに最低限必要な事項が網羅されているか確認してください。"),
     _k("crosscheck.bcp_undone_table_complete", INFO, "チェックリストはBCP未策定・確認表はすべてチェック済み",
        "{facility_name} はチェックリストの「サイバー攻撃を想定したBCPを策定している」に「{left_answer}」（{left_cell}）と回答していますが、BCP確認表（{right_file}）はすべての項目がチェック済みです。チェックリストの回答を見直してください。"),
-    # --- fill: vendor bulk fill (xltools.fill; reported by the fill command, not as rows) ---
+    # --- fill: vendor bulk fill (xltools.output.fill; shown as "where: message" lines) ---------
+    # the message is the title and the reason found at that place ({detail})
     _k("fill.answers_unreadable", ERROR, "回答ファイルを読めません",
-       "回答ファイル {where} を読めません（{detail}）。Excel 形式で保存し直してください。"),
+       "回答ファイルを読めません。{detail}"),
     _k("fill.no_facility_table", ERROR, "施設一覧がありません",
-       "回答ファイルに施設一覧（医療機関名の列がある表）が見つかりません（{where}）。"),
+       "施設一覧がありません。{detail}"),
     _k("fill.bad_header", ERROR, "見出しを項目として解釈できません",
-       "回答ファイルの見出し「{detail}」を様式の項目として解釈できません。"),
+       "見出しを項目として解釈できません。{detail}"),
     _k("fill.unknown_item", ERROR, "様式にない項目です",
-       "{where} の項目「{detail}」は様式にありません。項番か項目名を確認してください。"),
+       "様式にない項目です。{detail}"),
     _k("fill.duplicate_item", ERROR, "同じ項目が2回あります",
-       "{where} で同じ項目が 2 回指定されています（{detail}）。"),
+       "同じ項目が2回あります。{detail}"),
     _k("fill.bad_answer", ERROR, "はい・いいえ以外の回答です",
-       "{where} の回答「{detail}」は、はい・いいえ・該当なしのどれとしても読めません。"),
+       "はい・いいえ以外の回答です。{detail}"),
     _k("fill.bad_date", ERROR, "日付を読み取れません",
-       "{where} の日付「{detail}」を読み取れません。年月日（例：2025/10/1、令和7年10月1日）で記入してください。"),
+       "日付を読み取れません。{detail}"),
     _k("fill.no_target", ERROR, "「いいえ」に目標日がありません",
-       "{where} は「いいえ」ですが目標日がありません。"),
+       "「いいえ」に目標日がありません。{detail}"),
     _k("fill.no_facility_name", ERROR, "医療機関名がありません",
-       "施設一覧の {where} に医療機関名がありません。"),
+       "医療機関名がありません。{detail}"),
     _k("fill.duplicate_name", ERROR, "出力ファイル名が重複します",
-       "{where} の出力ファイル名「{detail}」が他の施設と重複します。--name-pattern を見直してください。"),
+       "出力ファイル名が重複します。{detail}"),
     _k("fill.bad_pattern", ERROR, "ファイル名の書式が不正です",
-       "{where} の指定「{detail}」を使えません。"),
+       "ファイル名の書式が不正です。{detail}"),
     _k("fill.template_unreadable", ERROR, "テンプレートを読めません",
-       "テンプレート {where} を読めません（{detail}）。公式様式の Excel ファイルを指定してください。"),
+       "テンプレートを読めません。{detail}"),
     _k("fill.template_not_form", ERROR, "テンプレートが様式として認識できません",
-       "テンプレートの{where}を様式として認識できません（{detail}）。"),
+       "テンプレートが様式として認識できません。{detail}"),
     _k("fill.template_item_missing", ERROR, "テンプレートに項目の行がありません",
-       "テンプレート {where} に、回答する項目の行がありません（{detail}）。"),
+       "テンプレートに項目の行がありません。{detail}"),
     _k("fill.no_date_cell", WARNING, "確認日を書く欄がありません",
-       "{where} に確認日を書く欄が見つからないため、確認日は書き込みませんでした。"),
+       "確認日を書く欄がありません。{detail}"),
 ]}
 
 
@@ -253,14 +254,24 @@ class Problem:
     scope: str = ""
     round: int | None = None
     detail: str = ""
+    # the place in words when it is not a cell of a read submission: a row of fill's answers
+    # file ("施設一覧 5行目"), a command option ("--name-pattern"); not a problems-table column
+    where: str = ""
 
     def row(self) -> dict[str, Any]:
-        return dict(vars(self))  # flat fields: asdict's recursive deep copy is 10x slower
+        """The problems-table row (flat fields: asdict's recursive deep copy is 10x slower)."""
+        out = dict(vars(self))
+        del out["where"]
+        return out
+
+    def line(self) -> str:
+        """One line for a terminal or a page: where, then the message."""
+        return f"{self.where}: {self.message}" if self.where else self.message
 
 
 def make(code: str, *, path: str = "", submission_id: str = "", sheet: str = "", cell: str = "",
          item_id: str = "", scope: str = "", round: int | None = None, detail: str = "",
-         severity: str | None = None, **fields: Any) -> Problem:
+         severity: str | None = None, where: str = "", **fields: Any) -> Problem:
     """Build a problem from the catalogue, filling the Japanese template.
 
     Unknown template fields are left visible as ``{field}`` rather than raising: a problem
@@ -269,11 +280,11 @@ def make(code: str, *, path: str = "", submission_id: str = "", sheet: str = "",
     kind = CATALOGUE[code]
     name = fields.pop("name", None) or (path.rsplit("/", 1)[-1] if path else "")
     values = {"name": name, "sheet": sheet, "cell": cell, "detail": detail, "round": round,
-              "scope": SCOPE_JA.get(scope, scope), **fields}
+              "scope": SCOPE_JA.get(scope, scope), "where": where, **fields}
     message = kind.template.format_map(_Missing(values))
     return Problem(code=code, severity=severity or kind.severity, message=message, path=path,
                    submission_id=submission_id, sheet=sheet, cell=cell, item_id=item_id,
-                   scope=scope, round=round, detail=detail)
+                   scope=scope, round=round, detail=detail, where=where)
 
 
 def render(code: str, values: dict[str, Any]) -> str:

@@ -39,6 +39,7 @@ from xltools.decode import Vocabulary, parse_date
 from xltools.forms.catalogue import Catalogue, FormMapping, Item, load_catalogue
 from xltools.forms.locate import Located, Scan, Words
 from xltools.labels import VARIANT_JA, scope_ja
+from xltools.problems import Problem, make
 from xltools.text import _BRACKETS, cell_text, norm
 from xltools.xlsx.book import Sheet, read_book
 from xltools.xlsx.patch import Patcher, PatchError, address
@@ -69,35 +70,10 @@ FACILITY_HEADERS = {  # field -> header printed by --example
 # problems and errors
 
 
-PROBLEM_TITLES = {  # stable codes -> what they mean (docs/fill.md lists them)
-    "fill.answers_unreadable": "回答ファイルを読めません",
-    "fill.no_facility_table": "施設一覧がありません",
-    "fill.bad_header": "見出しを項目として解釈できません",
-    "fill.unknown_item": "様式にない項目です",
-    "fill.duplicate_item": "同じ項目が2回あります",
-    "fill.bad_answer": "はい・いいえ以外の回答です",
-    "fill.bad_date": "日付を読み取れません",
-    "fill.no_target": "「いいえ」に目標日がありません",
-    "fill.no_facility_name": "医療機関名がありません",
-    "fill.duplicate_name": "出力ファイル名が重複します",
-    "fill.bad_pattern": "ファイル名の書式が不正です",
-    "fill.template_unreadable": "テンプレートを読めません",
-    "fill.template_not_form": "テンプレートが様式として認識できません",
-    "fill.template_item_missing": "テンプレートに項目の行がありません",
-    "fill.no_date_cell": "確認日を書く欄がありません",
-}
-
-
-@dataclass(frozen=True)
-class FillProblem:
-    """One problem found before (or while) filling: a stable code, where, and what to do."""
-
-    code: str
-    where: str  # "施設一覧 5行目", "既定回答 E7", "テンプレート"
-    message: str
-
-    def line(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+def _problem(code: str, where: str, detail: str) -> Problem:
+    """One problem of the answers or the template: the catalogue's code and title, where it
+    is ("施設一覧 5行目", "既定回答 E7", "テンプレート") and the reason found there."""
+    return make(code, where=where, detail=detail)
 
 
 class FillError(ValueError):
@@ -106,7 +82,7 @@ class FillError(ValueError):
     exit_code = 2
     headline = ""
 
-    def __init__(self, problems: Sequence[FillProblem]) -> None:
+    def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__(self.message)
 
@@ -231,16 +207,16 @@ def _find_header(rows: list[list[Any]], max_scan: int = 10) -> int | None:
     return None
 
 
-def read_tables(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Table], list[FillProblem]]:
+def read_tables(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Table], list[Problem]]:
     """Tables from the answers files: every sheet of an xlsx, or one table per CSV file."""
     tables: list[Table] = []
-    problems: list[FillProblem] = []
+    problems: list[Problem] = []
     for p in map(Path, paths):
         if p.suffix.lower() in (".csv", ".txt"):
             try:
                 text = _csv_text(p)
             except (OSError, UnicodeDecodeError) as exc:
-                problems.append(FillProblem("fill.answers_unreadable", p.name,
+                problems.append(_problem("fill.answers_unreadable", p.name,
                                             f"CSV を読めません（{exc}）。UTF-8 か Shift_JIS で保存してください。"))
                 continue
             rows = [list(r) for r in csv.reader(io.StringIO(text))]
@@ -249,7 +225,7 @@ def read_tables(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Table], l
             book = read_book(p)
             if not book.sheets:
                 detail = "；".join(pr.message for pr in book.problems) or "シートがありません"
-                problems.append(FillProblem("fill.answers_unreadable", p.name, detail))
+                problems.append(_problem("fill.answers_unreadable", p.name, detail))
                 continue
             sheets = [(s.name, s.rows) for s in book.sheets]
         for name, rows in sheets:
@@ -372,7 +348,7 @@ _SPLIT_KEY = re.compile(
     r"^(?P<key>.+?)\s*(?:[:_\s]\s*(?P<field>目標日|完了日|確認日|回答|target|checked_on|answer))$")
 
 
-def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str] | FillProblem:
+def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str] | Problem:
     """``2-⑩``, ``2-⑪（サーバ）``, ``two_factor:all``, ``2-⑩ 目標日`` -> (keys, field).
 
     Returns a problem (without ``where``) when the header names nothing in this form.
@@ -403,9 +379,9 @@ def _parse_override_header(header: str, res: _Resolver) -> tuple[list[Key], str]
     if wrong_scope:
         item, scope_text = wrong_scope
         have = "、".join(scope_ja(s) for s in item.scopes)
-        return FillProblem("fill.bad_header", "",
+        return _problem("fill.bad_header", "",
                            f"項目 {item.ref} に対象「{scope_text}」はありません（この様式の対象：{have}）。")
-    return FillProblem("fill.unknown_item", "", _unknown_msg(header, res))
+    return _problem("fill.unknown_item", "", _unknown_msg(header, res))
 
 
 def _table_kind(t: Table) -> str:
@@ -438,12 +414,12 @@ def load_answers(paths: Sequence[str | os.PathLike[str]], mapping: FormMapping, 
             problems += _read_facilities(t, res, facilities)
     if not found_facilities and not any(p.code == "fill.answers_unreadable" for p in problems):
         names = ", ".join(Path(p).name for p in paths)
-        problems.append(FillProblem("fill.no_facility_table", names,
+        problems.append(_problem("fill.no_facility_table", names,
                                     "「医療機関名」の列がある表（施設一覧）が見つかりません。"
                                     "xltools fill --example で作った回答ファイルを使ってください。"))
     if found_facilities and not facilities:
-        problems.append(FillProblem("fill.no_facility_table", FACILITIES_SHEET,
-                                    "施設一覧に施設が1行もありません。提出先ごとに1行ずつ記入してください。"))
+        problems.append(_problem("fill.no_facility_table", FACILITIES_SHEET,
+                                    "施設が1行もありません。提出先ごとに1行ずつ記入してください。"))
     answers = Answers(mapping, variant, defaults, facilities, ", ".join(map(str, paths)))
     if mapping.form == "checklist":  # a contract's 完了日 comes later, when the item is settled
         problems += _check_targets(answers, res)
@@ -458,8 +434,8 @@ def _col(t: Table, i: int) -> str:
     return col_letters(i) if not t.name.lower().endswith((".csv", ".txt")) else f"{i + 1}列目"
 
 
-def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[FillProblem]:
-    problems: list[FillProblem] = []
+def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[Problem]:
+    problems: list[Problem] = []
     kinds = [_header_kind(_hnorm(h)) for h in t.headers]
     col = {k: kinds.index(k) for k in ("id", "ref", "scope", "answer", "checked", "target")
            if k in kinds}
@@ -483,28 +459,28 @@ def _read_defaults(t: Table, res: _Resolver, out: dict[Key, Answer]) -> list[Fil
             keys = [(item.id, s) for s in scopes] if item and scopes else None
         else:
             if any(cell_text(get(k)).strip() for k in ("answer", "checked", "target")):
-                problems.append(FillProblem("fill.unknown_item", where,
+                problems.append(_problem("fill.unknown_item", where,
                                             "項番（または ID）が空なので、どの項目の回答か分かりません。"))
             continue
         if keys is None:
             if any(cell_text(get(k)).strip() for k in ("answer", "checked", "target")):
-                problems.append(FillProblem("fill.unknown_item", where, _unknown_msg(ident or ref, res)))
+                problems.append(_problem("fill.unknown_item", where, _unknown_msg(ident or ref, res)))
             continue  # an unanswered row of an item this template lacks: nothing to write
         item = res.mapping.item(keys[0][0])
         answer = res.answer(get("answer"))
         if answer is None:
-            problems.append(FillProblem("fill.bad_answer", where,
+            problems.append(_problem("fill.bad_answer", where,
                                         f"回答「{cell_text(get('answer'))}」は「はい」か「いいえ」で記入してください。"))
             answer = ""
         checked, ok1 = res.date(get("checked"))
         target, ok2 = res.date(get("target"), item)
         for ok, k, label in ((ok1, "checked", "確認日"), (ok2, "target", target_word(res.mapping))):
             if not ok:
-                problems.append(FillProblem("fill.bad_date", where,
-                                            f"{label}「{cell_text(get(k))}」を日付として読めません（例：2026/10/1、令和8年10月1日）。"))
+                problems.append(_problem("fill.bad_date", where,
+                                            f"{label}「{cell_text(get(k))}」は年月日で記入してください（例：2026/10/1、令和8年10月1日）。"))
         for key in keys:
             if key in seen:
-                problems.append(FillProblem("fill.duplicate_item", where,
+                problems.append(_problem("fill.duplicate_item", where,
                                             f"項目 {res.describe(key)} は {seen[key]}行目にもあります。1行にまとめてください。"))
                 continue
             seen[key] = line
@@ -526,8 +502,8 @@ def _example_ref(res: _Resolver) -> str:
     return next((it.ref for it in res.items.values() if "-" in it.ref), "1-①")
 
 
-def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[FillProblem]:
-    problems: list[FillProblem] = []
+def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[Problem]:
+    problems: list[Problem] = []
     field_col: dict[str, int] = {}
     overrides: list[tuple[int, list[Key], str]] = []  # (column, keys, field)
     for i, h in enumerate(t.headers):
@@ -541,11 +517,11 @@ def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[Fill
         if n in ("備考", "メモ", "no", "no.", "#", "番号"):
             continue  # the vendor's own notes
         got = _parse_override_header(h, res)
-        if isinstance(got, FillProblem):
+        if isinstance(got, Problem):
             used = any(i < len(row) and cell_text(row[i]).strip() for _, row in t.rows)
             if used:  # an empty column of an item this template lacks is harmless
                 where = f"{t.name} {_col(t, i)}{t.header_line}（見出し「{h}」）"
-                problems.append(FillProblem(got.code, where, got.message))
+                problems.append(_problem(got.code, where, got.detail))
             continue
         overrides.append((i, *got))
     for line, row in t.rows:
@@ -557,13 +533,13 @@ def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[Fill
         for name in ("facility_name", "facility_code", "system_name", "vendor_name", "respondent"):
             setattr(f, name, _text(get(field_col.get(name))))
         if not f.facility_name:
-            problems.append(FillProblem("fill.no_facility_name", where,
-                                        "医療機関名が空です。施設ごとに医療機関名を記入してください（不要な行は削除してください）。"))
+            problems.append(_problem("fill.no_facility_name", where,
+                                        "施設ごとに医療機関名を記入してください（不要な行は削除してください）。"))
         raw_checked = get(field_col.get("checked_on"))
         f.checked_on, ok = res.date(raw_checked)
         if not ok:
-            problems.append(FillProblem("fill.bad_date", where,
-                                        f"確認日「{cell_text(raw_checked)}」を日付として読めません（例：2026/10/1）。"))
+            problems.append(_problem("fill.bad_date", where,
+                                        f"確認日「{cell_text(raw_checked)}」は年月日で記入してください（例：2026/10/1）。"))
         for i, keys, fld in overrides:
             value = get(i)
             if value in (None, "") or not str(value).strip():
@@ -574,15 +550,15 @@ def _read_facilities(t: Table, res: _Resolver, out: list[Facility]) -> list[Fill
                 if fld == "answer":
                     a = res.answer(value)
                     if a is None:
-                        problems.append(FillProblem("fill.bad_answer", cell,
+                        problems.append(_problem("fill.bad_answer", cell,
                                                     f"「{cell_text(value)}」は「はい」か「いいえ」で記入してください。"))
                         break
                     o.answer = a
                 else:
                     d, ok = res.date(value, res.mapping.item(key[0]) if fld == "target" else None)
                     if not ok:
-                        problems.append(FillProblem("fill.bad_date", cell,
-                                                    f"「{cell_text(value)}」を日付として読めません（例：2026/10/1）。"))
+                        problems.append(_problem("fill.bad_date", cell,
+                                                    f"「{cell_text(value)}」は年月日で記入してください（例：2026/10/1）。"))
                         break
                     if fld == "target":
                         o.target_on = d
@@ -596,14 +572,14 @@ def _text(v: Any) -> str:
     return re.sub(r"\s+", " ", cell_text(v)).strip() if v not in (None, "") else ""
 
 
-def _check_targets(answers: Answers, res: _Resolver) -> list[FillProblem]:
+def _check_targets(answers: Answers, res: _Resolver) -> list[Problem]:
     """いいえ needs a 目標日: one line per facility naming every item that lacks it."""
     problems = []
     for f in answers.facilities:
         missing = [res.describe(k) for k, a in answers.final(f).items()
                    if a.answer == NO and a.target_on is None]
         if missing:
-            problems.append(FillProblem(
+            problems.append(_problem(
                 "fill.no_target", f"{f.where}（{f.facility_name or '名称なし'}）",
                 f"「いいえ」の項目 {'、'.join(missing)} に目標日がありません。既定回答の目標日か、"
                 f"この施設の「項番 目標日」列（例：{missing[0].split('（')[0]} 目標日）に記入してください。"))
@@ -695,14 +671,14 @@ def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = No
     book = read_book(path)
     if not book.sheets:
         detail = "；".join(p.message for p in book.problems) or "シートがありません"
-        raise TemplateError([FillProblem("fill.template_unreadable", name, detail)])
+        raise TemplateError([_problem("fill.template_unreadable", name, detail)])
     if book.kind != "xlsx":
-        raise TemplateError([FillProblem("fill.template_unreadable", name,
+        raise TemplateError([_problem("fill.template_unreadable", name,
                                          "書き込めるのは .xlsx / .xlsm だけです。Excel で .xlsx として保存し直してください。")])
     try:
         patcher = Patcher(book.data)
     except PatchError as exc:
-        raise TemplateError([FillProblem("fill.template_unreadable", name, str(exc))]) from exc
+        raise TemplateError([_problem("fill.template_unreadable", name, str(exc))]) from exc
     located: list[Located] = []
     for sheet in book.sheets:
         loc = checklist.locate(Scan.of(sheet), catalogue)
@@ -712,19 +688,19 @@ def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = No
         contract = _open_contract(path, book.sheets, patcher, catalogue)
         if contract is not None:
             return contract
-        raise TemplateError([FillProblem("fill.template_not_form", name,
+        raise TemplateError([_problem("fill.template_not_form", name,
                                          "チェックリスト（または契約の役割分担確認表）の様式として認識できるシートが"
                                          "ありません。公式の様式か xltools template で作った様式を指定してください。")])
     first = located[0]
     other = [lo for lo in located if lo.mapping.key != first.mapping.key
              or set(lo.mapping.expected_rows(lo.variant)) != set(first.mapping.expected_rows(first.variant))]
     if other:
-        raise TemplateError([FillProblem(
+        raise TemplateError([_problem(
             "fill.template_not_form", name,
             f"様式の違うシートが複数あります（{first.sheet.name}: {first.mapping.edition} "
             f"{VARIANT_JA.get(first.variant)}、{other[0].sheet.name}: {other[0].mapping.edition} "
             f"{VARIANT_JA.get(other[0].variant)}）。記入するシートだけを残してください。")])
-    problems: list[FillProblem] = []
+    problems: list[Problem] = []
     slots: dict[Key, list[Slot]] = {}
     fields: dict[str, FieldSlot] = {}
     words = Words.of(catalogue)
@@ -763,12 +739,12 @@ def _answer_slot(sheet: Sheet, part: str, key: Key, row: int, answer_col: int | 
     return s
 
 
-def _slots_of(loc: Located, out: dict[Key, list[Slot]]) -> list[FillProblem]:
+def _slots_of(loc: Located, out: dict[Key, list[Slot]]) -> list[Problem]:
     sheet = loc.sheet
     cols = loc.columns
     part = sheet.part or ""
     if 1 not in cols.answer and 1 not in cols.yes:
-        return [FillProblem("fill.template_not_form", f"シート「{sheet.name}」",
+        return [_problem("fill.template_not_form", f"シート「{sheet.name}」",
                             "1回目の回答欄（はい・いいえ）の列が見つかりません。")]
     for h in loc.rows:
         s = _answer_slot(sheet, part, (h.item_id, h.scope), h.row, cols.answer.get(1),
@@ -831,7 +807,7 @@ def _open_contract(path: str, sheets: list[Sheet], patcher: Patcher,
         return cols[kind][0] if cols.get(kind) else None
 
     if first("answer") is None and first("yes") is None:
-        raise TemplateError([FillProblem("fill.template_not_form", f"シート「{sheet.name}」",
+        raise TemplateError([_problem("fill.template_not_form", f"シート「{sheet.name}」",
                                          "初回確認（はい・いいえ）の列が見つかりません。")])
     slots: dict[Key, list[Slot]] = {}
     for it in loc.items:
@@ -993,7 +969,7 @@ class Written:
 class FillResult:
     files: list[Written]
     summary: Path | None
-    warnings: list[FillProblem]
+    warnings: list[Problem]
     template: Template
 
 
@@ -1018,11 +994,11 @@ def _with_date(text: str, date: str) -> str:
 
 def cell_edits(template: Template, answers: dict[Key, Answer], fields: dict[str, str],
                mark: str = "word") -> tuple[dict[str, dict[Cell, Any]], list[tuple[str, str, str]],
-                                            list[FillProblem]]:
+                                            list[Problem]]:
     """The cells to write for one facility, and the ellipses to draw (sheet, cell, word)."""
     edits: dict[str, dict[Cell, Any]] = {}
     circles: list[tuple[str, str, str]] = []
-    warnings: list[FillProblem] = []
+    warnings: list[Problem] = []
     fy = template.mapping.fiscal_year
     for key, a in answers.items():
         for s in template.slots.get(key, []):
@@ -1048,7 +1024,7 @@ def cell_edits(template: Template, answers: dict[Key, Answer], fields: dict[str,
             if a.checked_on and s.date_cell is not None:
                 e[s.date_cell] = a.checked_on
             elif a.checked_on and s.row_date and not in_text:
-                warnings.append(FillProblem("fill.no_date_cell", f"シート「{s.sheet}」",
+                warnings.append(_problem("fill.no_date_cell", f"シート「{s.sheet}」",
                                             f"{address(*s.answer_cell or (0, 0))} の行に確認日を書く欄がありません。"))
             if a.target_on and s.target_cell is not None:
                 e[s.target_cell] = a.target_on
@@ -1108,7 +1084,7 @@ def _draw(template: Template, data: bytes, circles: list[tuple[str, str, str]],
         boxes = lay.word_boxes(*cell, text)
         key = "yes" if word == WORD[YES] else "no"
         if key not in boxes:
-            raise TemplateError([FillProblem("fill.template_not_form", f"シート「{sheet}」",
+            raise TemplateError([_problem("fill.template_not_form", f"シート「{sheet}」",
                                              f"{ref} の「{text}」に「{word}」の位置を見つけられないため丸を描けません。"
                                              "--mark word を使ってください。")])
         box = ellipse_box(boxes, key, lay.cell_box(*cell), ELLIPSE_MARGIN)
@@ -1146,10 +1122,10 @@ def check_pattern(pattern: str) -> None:
     try:
         names = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
     except ValueError as exc:
-        raise AnswersError([FillProblem("fill.bad_pattern", "--name-pattern", f"{pattern}: {exc}")]) from exc
+        raise AnswersError([_problem("fill.bad_pattern", "--name-pattern", f"{pattern}: {exc}")]) from exc
     unknown = [n for n in names if n not in PATTERN_FIELDS]
     if unknown or "facility" not in names and "row" not in names and "code" not in names:
-        raise AnswersError([FillProblem(
+        raise AnswersError([_problem(
             "fill.bad_pattern", "--name-pattern",
             f"「{pattern}」には {{facility}} を含め、使える名前 "
             f"{', '.join('{' + n + '}' for n in PATTERN_FIELDS)} だけを使ってください。")])
@@ -1166,11 +1142,11 @@ def plan_names(answers: Answers, pattern: str, label: str, suffix: str) -> dict[
         k = name.casefold()
         if k in seen:
             other = seen[k]
-            problems.append(FillProblem("fill.duplicate_name", f.where,
+            problems.append(_problem("fill.duplicate_name", f.where,
                                         f"出力ファイル名「{name}」が {other.where}（{other.facility_name}）と同じです。"
                                         "システム名を分けるか、--name-pattern に {code} などを加えてください。"))
         elif name.casefold() == SUMMARY_NAME.casefold():
-            problems.append(FillProblem("fill.duplicate_name", f.where, f"「{name}」は一覧ファイルと同じ名前です。"))
+            problems.append(_problem("fill.duplicate_name", f.where, f"「{name}」は一覧ファイルと同じ名前です。"))
         seen.setdefault(k, f)
         names[i] = name
     if problems:
@@ -1206,7 +1182,7 @@ def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Seq
     an error never leaves half the facilities filled.
     """
     if mark not in MARKS:
-        raise AnswersError([FillProblem("fill.bad_pattern", "--mark", f"{mark}: word か circle を指定してください。")])
+        raise AnswersError([_problem("fill.bad_pattern", "--mark", f"{mark}: word か circle を指定してください。")])
     catalogue = load_catalogue(mappings)
     tpl = open_template(template, catalogue)
     paths = [answers] if isinstance(answers, (str, os.PathLike)) else list(answers)
@@ -1215,7 +1191,7 @@ def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Seq
     lost = [k for k in tpl.missing if k in needed]
     if lost:
         res = ", ".join(_describe(tpl.mapping, k) for k in lost)
-        raise TemplateError([FillProblem("fill.template_item_missing", Path(tpl.path).name,
+        raise TemplateError([_problem("fill.template_item_missing", Path(tpl.path).name,
                                          f"項目 {res} の行がテンプレートに見つからないため記入できません。")])
     suffix = Path(tpl.path).suffix.lower() if Path(tpl.path).suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
     names = plan_names(ans, name_pattern, tpl.label, suffix)
@@ -1224,9 +1200,9 @@ def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Seq
         out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".xltools-fill-", dir=out))
     except OSError as exc:
-        raise TemplateError([FillProblem("fill.template_unreadable", str(out),
+        raise TemplateError([_problem("fill.template_unreadable", str(out),
                                          f"出力先に書き込めません（{exc}）。")]) from exc
-    warnings: list[FillProblem] = []
+    warnings: list[Problem] = []
     written: list[Written] = []
     try:
         for i, f in enumerate(ans.facilities):
@@ -1244,15 +1220,15 @@ def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Seq
             os.replace(staging / w.path.name, w.path)
         os.replace(staging / SUMMARY_NAME, out / SUMMARY_NAME)
     except OSError as exc:
-        raise TemplateError([FillProblem("fill.template_unreadable", str(out),
+        raise TemplateError([_problem("fill.template_unreadable", str(out),
                                          f"出力先に書き込めません（{exc}）。")]) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return FillResult(written, out / SUMMARY_NAME, _dedupe(warnings), tpl)
 
 
-def _dedupe(problems: Iterable[FillProblem]) -> list[FillProblem]:
-    return list(dict.fromkeys(problems))
+def _dedupe(problems: Iterable[Problem]) -> list[Problem]:
+    return list({(p.code, p.where, p.message): p for p in problems}.values())
 
 
 def _describe(mapping: FormMapping, key: Key) -> str:
@@ -1457,7 +1433,7 @@ def _contract_help(m: FormMapping) -> list[str]:
     ]
 
 
-__all__ = ["Answer", "Answers", "AnswersError", "Facility", "FillError", "FillProblem",
-           "FillResult", "Template", "TemplateError", "PROBLEM_TITLES", "cell_edits", "fill",
+__all__ = ["Answer", "Answers", "AnswersError", "Facility", "FillError",
+           "FillResult", "Template", "TemplateError", "cell_edits", "fill",
            "load_answers", "open_template", "render", "write_example", "write_summary",
            "contract_mapping", "SUMMARY_NAME", "DEFAULT_PATTERN"]
