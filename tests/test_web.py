@@ -451,7 +451,7 @@ def test_fill_errors_are_listed(client: TestClient) -> None:
     url = r.json()["url"]
     assert wait_done(client, url)["state"] == "failed"
     page = client.get(url).text
-    assert "回答ファイルに問題がある" in page and "回答.csv: 「医療機関名」の列" in page
+    assert "回答ファイルに問題がある" in page and "回答.csv: 施設一覧がありません。「医療機関名」の列" in page
     assert not re.search(r"[uf]\d{5}", page)
 
 
