@@ -250,20 +250,22 @@ def test_a_file_over_the_time_limit_becomes_a_problem(small: Path,
     """One pathological file stops at the limit with a read.timeout row; the rest are read."""
     import time as time_mod
 
-    real = batch.read_file
+    from xltools.batch import limit
+
+    real = limit.read_file
 
     def slow_on_f2(path: str, *a: object, **kw: object) -> FileRows:
         if Path(path).name == "f2.xlsx":
             time_mod.sleep(5)
         return real(path, *a, **kw)
 
-    monkeypatch.setattr(batch, "read_file", slow_on_f2)
+    monkeypatch.setattr(limit, "read_file", slow_on_f2)
     t = time_mod.perf_counter()
     res = batch.run([small], jobs=1, time_limit=0.3)
     assert time_mod.perf_counter() - t < 4
     timeouts = res.problems[res.problems["code"] == "read.timeout"]
     assert list(timeouts["path"].map(lambda p: Path(p).name)) == ["f2.xlsx"]
-    assert "0.3 秒を超えた" in timeouts["message"].iloc[0]
+    assert "制限時間（0.3 秒）を超えた" in timeouts["message"].iloc[0]
     assert sorted(Path(p).name for p in res.submissions["path"].unique()) == \
         [f"f{i}.xlsx" for i in range(6) if i != 2]
     # the timer is gone afterwards: nothing fires later in this process

@@ -5,13 +5,14 @@
 * **Each file's bytes are read once, in this process**, and hashed (sha256). Identical files
   are parsed once: every later path gets an ``info`` ``read.duplicate_file`` problem naming the
   first path, and every path is listed in the ``files`` frame.
-* **Parsing runs in worker processes** (:class:`~concurrent.futures.ProcessPoolExecutor`,
-  ``jobs`` of them, default one per CPU). Workers receive bytes, not paths, and load the
+* **Parsing runs in worker processes** (a :class:`pebble.ProcessPool`, ``jobs`` of them,
+  default one per CPU). Workers receive bytes, not paths, and load the
   mapping catalogue once (pool initializer). Submission is bounded (a few tasks per worker in
   flight), so 10,000 files never mean 10,000 futures or 10,000 files' bytes in memory.
-  ``jobs=1`` parses inline. A worker that dies (a native crash on a hostile file) does not
-  take the batch with it: the files it held are retried alone, and the one that kills its
-  worker again becomes a ``read.internal_error`` problem.
+  ``jobs=1`` parses inline. A worker that dies (a native crash on a hostile file) or is ended
+  by the time limit (:mod:`xltools.batch.limit`) does not take the batch with it: it is
+  replaced, the files it held are read again one at a time, and the one that kills its worker
+  again becomes a ``read.internal_error`` problem, or ``read.timeout`` when its time ran out.
 * **Or on a dask.distributed cluster** (``scheduler=ADDRESS`` or ``XLTOOLS_SCHEDULER``): the
   same per-file parse, with the catalogue scattered to the workers once. Workers need xltools
   installed, but neither the files nor the mapping folder: bytes and the catalogue travel.
@@ -36,10 +37,10 @@ import os
 import signal
 import stat as stat_mod
 import sys
-import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain
@@ -47,8 +48,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pebble import ProcessExpired, ProcessPool
 
 from xltools import problems as P
+from xltools.batch.limit import GRACE, hard_limit, read_limited, timed_out
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
 from xltools.forms.catalogue import Catalogue, load_catalogue
@@ -142,53 +145,24 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(mappings: str | None, passwords: list[str] | None,
-                 crash_on: str | None = None, time_limit: float | None = None) -> None:
+                 crash_on: str | None = None, time_limit: float | None = None,
+                 hang_on: str | None = None) -> None:
     """Pool initializer: load the catalogue once per worker process."""
     _WORKER["catalogue"] = load_catalogue(mappings)
     _WORKER["passwords"] = passwords
     _WORKER["crash_on"] = crash_on
     _WORKER["time_limit"] = time_limit
+    _WORKER["hang_on"] = hang_on
 
 
-class _TimeUp(Exception):
-    pass
-
-
-def read_limited(path: str, catalogue: Catalogue, passwords: list[str] | None, data: bytes,
-                 seconds: float | None) -> FileRows:
-    """:func:`read_file` with a wall-clock limit: a file that takes too long becomes a
-    ``read.timeout`` problem and the batch goes on.
-
-    The limit is a SIGALRM timer, so it applies where a signal can be delivered: the main
-    thread of this process or of a pool worker (every local run). It interrupts Python code,
-    not a native call in progress (calamine is bounded by the row/column limits instead).
-    Dask workers run tasks in threads: there the cluster's own limits apply.
-    """
-    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        return read_file(path, catalogue, passwords, data=data)
-
-    def _alarm(_signum: int, _frame: Any) -> None:
-        raise _TimeUp
-
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return read_file(path, catalogue, passwords, data=data)
-    except _TimeUp:
-        out = FileRows(path=path, sha256=hashlib.sha256(data).hexdigest())
-        out.problems.append(P.make("read.timeout", path=path, detail=f"{seconds:g}").row())
-        return out
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _parse_in_worker(path: str, data: bytes) -> FileRows:
+def _parse_in_worker(path: str, data: bytes, hard: bool = True) -> FileRows:
+    """One file in a pool worker: the soft limit always; the hard one (this process ends
+    when a native call overruns) when the parent is not already timing this file alone."""
     _crash_hook(path)
-    return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data,
-                        _WORKER.get("time_limit"))
+    seconds = _WORKER.get("time_limit")
+    with hard_limit(seconds if hard else None):
+        _hang_hook(path)
+        return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data, seconds)
 
 
 def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[FileRows]:
@@ -203,6 +177,7 @@ def _parse_with(path: str, data: bytes, catalogue: Catalogue,
 
 
 CRASH_ENV = "XLTOOLS_TEST_CRASH_ON"
+HANG_ENV = "XLTOOLS_TEST_HANG_ON"
 
 
 def _crash_hook(path: str) -> None:
@@ -214,6 +189,16 @@ def _crash_hook(path: str) -> None:
     victim = _WORKER.get("crash_on")
     if victim and Path(path).name == victim:
         os._exit(70)
+
+
+def _hang_hook(path: str) -> None:
+    """Tests hang a worker on purpose, as a native call that never returns would: the soft
+    timer's signal is blocked, so only the hard limit can end it (``$XLTOOLS_TEST_HANG_ON``
+    names the files; pool workers only, like :func:`_crash_hook`)."""
+    victims = _WORKER.get("hang_on")
+    if victims and Path(path).name in victims.split(","):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
 
 
 class _Inline:
@@ -244,11 +229,15 @@ class _PoolUnavailable(RuntimeError):
 
 
 class _Pool:
-    """Worker processes with bounded, chunked submission and crash isolation.
+    """Worker processes with bounded, chunked submission, crash and hang isolation.
 
     Files go to workers a few at a time (``chunk``): one round trip per file costs the parent
     as much CPU as a small workbook's parse, and on two cores the parent's CPU is the workers'.
     At most ``IN_FLIGHT_PER_JOB`` chunks per worker are queued, so memory stays flat.
+
+    A chunk whose worker died (a native crash) or was ended (a native call past the time
+    limit) is read again one file at a time; pebble replaces the worker, and a file that runs
+    out of time alone is killed by the parent-side timeout (see :mod:`xltools.batch.limit`).
     """
 
     time_limit: float | None = None
@@ -260,36 +249,43 @@ class _Pool:
         self.max_chunks = jobs * IN_FLIGHT_PER_JOB
         self.futures: dict[Future[list[FileRows]], list[_Task]] = {}
         self.buffer: list[_Task] = []
-        self.orphans: list[_Task] = []  # submitted to a pool already broken
-        self._pool: ProcessPoolExecutor | None = None  # started on the first file to parse
+        self._pool: ProcessPool | None = None  # started on the first file to parse
 
     @property
-    def pool(self) -> ProcessPoolExecutor:
+    def pool(self) -> ProcessPool:
         """The workers, started when first needed (a re-run served by the store needs none)."""
+        if self._pool is not None and not self._pool.active:  # broken: start afresh
+            self._stop(self._pool)
+            self._pool = None
         if self._pool is None:
             pool = self._new(self.jobs)
             try:  # a pool that cannot start at all is an environment problem, not a file's
-                pool.submit(os.getpid).result(timeout=120)
+                pool.schedule(os.getpid).result(timeout=120)
             except Exception as exc:
-                pool.shutdown(wait=False, cancel_futures=True)
+                self._stop(pool)
                 raise _PoolUnavailable(str(exc)) from exc
             self._pool = pool
         return self._pool
 
-    @pool.setter
-    def pool(self, value: ProcessPoolExecutor) -> None:
-        self._pool = value
-
-    def _new(self, jobs: int) -> ProcessPoolExecutor:
+    def _new(self, jobs: int) -> ProcessPool:
         methods = mp.get_all_start_methods()
         # forkserver: workers start from a clean, single-threaded server (fork from a process
         # with threads can deadlock), with xltools preloaded so each start is cheap
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["xltools.pipeline", "xltools.batch.runner", "xltools.batch._warm"])
-        return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(self.mappings, self.passwords,
-                                             os.environ.get(CRASH_ENV), self.time_limit))
+        return ProcessPool(jobs, initializer=_init_worker, context=ctx,
+                           initargs=(self.mappings, self.passwords, os.environ.get(CRASH_ENV),
+                                     self.time_limit, os.environ.get(HANG_ENV)))
+
+    def _timeout(self, files: int, alone: bool = False) -> float | None:
+        """Parent-side seconds for a task of ``files`` files. For a chunk, a backstop behind the
+        worker's own limits (soft per file, hard ``GRACE`` later), so it fires only if both
+        failed; for a file read alone, the hard limit itself."""
+        limit = self.time_limit
+        if not limit or limit <= 0:
+            return None
+        return limit + GRACE if alone else files * (limit + GRACE) + GRACE
 
     def submit(self, key: int, path: str, data: bytes) -> None:
         self.buffer.append((key, path, data))
@@ -301,11 +297,8 @@ class _Pool:
             return
         pool = self.pool  # may raise _PoolUnavailable, with the buffer still intact
         tasks, self.buffer = self.buffer, []
-        try:
-            fut = pool.submit(_parse_chunk, [(path, data) for _, path, data in tasks])
-        except BrokenProcessPool:
-            self.orphans.extend(tasks)
-            return
+        fut = pool.schedule(_parse_chunk, args=([(path, data) for _, path, data in tasks],),
+                            timeout=self._timeout(len(tasks)))
         self.futures[fut] = tasks
 
     def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
@@ -313,46 +306,47 @@ class _Pool:
         if keep == 0:
             self._flush()
         limit = 0 if keep == 0 else self.max_chunks
-        if self.orphans:
-            orphans, self.orphans = self.orphans, []
-            yield from self._recover(orphans)
         while len(self.futures) > limit:
             done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
-            broken: list[_Task] = []
             for fut in done:
                 tasks = self.futures.pop(fut)
                 try:
                     rows = fut.result()
-                except BrokenProcessPool:
-                    broken.extend(tasks)
+                except (ProcessExpired, FutureTimeout, BrokenProcessPool):
+                    yield from self._alone(tasks)
                     continue
                 for (key, _, _), r in zip(tasks, rows, strict=True):
                     yield key, r
-            if broken:
-                yield from self._recover(broken)
 
-    def _recover(self, broken: list[_Task]) -> Iterator[tuple[int, FileRows]]:
-        """A worker died: every file in flight is suspect; retry each alone in a fresh pool."""
-        suspects = broken + [t for tasks in self.futures.values() for t in tasks]
-        self.futures.clear()
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for key, path, data in sorted(suspects, key=lambda t: t[0]):
-            solo = self._new(1)
+    def _alone(self, tasks: list[_Task]) -> Iterator[tuple[int, FileRows]]:
+        """A worker died or was ended: read each file it held alone, so the one to blame is
+        found and the others are read. Alone, the parent times the file (and pebble kills and
+        replaces the worker); the worker's own hard limit is off so the two do not race."""
+        pool = self.pool
+        alone = [(key, path, data, pool.schedule(_parse_in_worker, args=(path, data, False),
+                                                 timeout=self._timeout(1, alone=True)))
+                 for key, path, data in tasks]
+        for key, path, data, fut in alone:
             try:
-                yield key, solo.submit(_parse_in_worker, path, data).result()
-            except BrokenProcessPool:
+                yield key, fut.result()
+            except FutureTimeout:
+                yield key, timed_out(path, data, float(self.time_limit or 0))
+            except (ProcessExpired, BrokenProcessPool):
                 out = FileRows(path=path, sha256="")
                 out.problems.append(P.make(
                     "read.internal_error", path=path,
                     detail="読み取り処理が異常終了しました（ファイルが処理系を停止させます）").row())
                 yield key, out
-            finally:
-                solo.shutdown(wait=True)
-        self.pool = self._new(self.jobs)
+
+    @staticmethod
+    def _stop(pool: ProcessPool) -> None:
+        pool.stop()
+        pool.join()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:  # all collected (or abandoned): end the workers
+            self._stop(self._pool)
+            self._pool = None
 
 
 class _Fallback:

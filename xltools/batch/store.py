@@ -39,9 +39,10 @@ DEFAULT_NAME = "xltools-store.sqlite"
 SCHEMA_VERSION = "1"
 
 # results that depend on more than the file's bytes are never stored: an encrypted file may be
-# opened next time with another password list, and an internal error may be fixed by a retry
+# opened next time with another password list, an internal error may be fixed by a retry, and a
+# file that ran out of time (--time-limit, a loaded machine) is read again next run
 NOT_STORED = frozenset({"read.encrypted", "read.decrypted", "read.internal_error",
-                        "read.vanished"})
+                        "read.vanished", "read.timeout"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

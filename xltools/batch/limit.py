@@ -1,0 +1,124 @@
+"""The per-file time limit, honest: a file that takes too long is ``read.timeout``, whatever
+was slow, and nothing else.
+
+A timed-out file is not damaged as far as anyone knows, so its problem says so (and not "ask
+for the file again"); its rows are never stored (:data:`xltools.batch.store.NOT_STORED`), so the
+next run, with a longer limit or none, reads it again.
+
+Two layers:
+
+* **soft** (every local run): a SIGALRM timer raises :class:`TimeUp`. It derives from
+  ``BaseException`` on purpose: the catch-alls on the way (the package check, ``read_file``'s
+  "a bug of ours" guard) catch ``Exception`` and would turn it into ``read.corrupt`` or
+  ``read.internal_error``. Python code stops at once; a native call in progress (calamine
+  parsing a sheet) stops when it returns, because a signal handler runs between bytecodes.
+* **hard** (pool workers only): a native call that does not return. A faulthandler watchdog
+  (a C thread: it needs no GIL) ends the worker process :data:`GRACE` seconds past the limit;
+  the runner then reads each file that worker held alone, under a parent-side timeout that
+  kills and replaces the worker (pebble), and the file that runs out of time alone becomes
+  ``read.timeout``. The batch goes on with a fresh worker.
+
+``jobs=1`` parses inline, in the caller's process, which must not be killed: there only the
+soft layer applies, so a native call that never returns cannot be stopped (use ``jobs`` of 2
+or more for that). Dask workers run tasks in threads, where no signal is delivered: there the
+cluster's own limits apply.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import hashlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from xltools import problems as P
+from xltools.forms.catalogue import Catalogue
+from xltools.pipeline import FileRows, read_file
+
+#: seconds past the limit before a worker stuck in a native call is ended
+GRACE = 2.0
+
+
+class TimeUp(BaseException):
+    """The file's time is up (a BaseException: no ``except Exception`` may swallow it)."""
+
+
+def timed_out(path: str, data: bytes, seconds: float) -> FileRows:
+    """The rows of a file whose time ran out: one ``read.timeout`` problem, nothing else."""
+    out = FileRows(path=path, sha256=hashlib.sha256(data).hexdigest())
+    out.problems.append(P.make("read.timeout", path=path, detail=f"{seconds:g}").row())
+    return out
+
+
+def read_limited(path: str, catalogue: Catalogue, passwords: list[str] | None, data: bytes,
+                 seconds: float | None) -> FileRows:
+    """:func:`read_file` under the soft limit: past ``seconds`` it is ``read.timeout``."""
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        return read_file(path, catalogue, passwords, data=data)
+    active = True
+
+    def _alarm(_signum: int, _frame: Any) -> None:
+        if active:
+            # again soon, in case this one lands where Python swallows it (a __del__)
+            signal.setitimer(signal.ITIMER_REAL, REARM)
+            raise TimeUp
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    hook = sys.unraisablehook
+    sys.unraisablehook = _quiet(hook)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            return read_file(path, catalogue, passwords, data=data)
+        finally:  # an alarm before the next line raises into the except below; after, nothing
+            active = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except TimeUp:
+        return timed_out(path, data, float(seconds or 0))
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = hook
+
+
+#: seconds until the alarm repeats when its exception was swallowed
+REARM = 0.05
+
+
+def _quiet(hook: Any) -> Any:
+    """The unraisable hook, silent about a TimeUp swallowed by a destructor (it fires again)."""
+
+    def quiet(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, TimeUp):
+            hook(unraisable)
+
+    return quiet
+
+
+_DEVNULL: Any = None
+
+
+@contextmanager
+def hard_limit(seconds: float | None) -> Iterator[None]:
+    """In a pool worker: end this process if the block runs ``GRACE`` seconds past ``seconds``.
+
+    For a native call that never returns to Python (the soft timer's handler cannot run). The
+    watchdog's traceback goes to /dev/null: the user learns of it as ``read.timeout``.
+    """
+    global _DEVNULL
+    if not seconds or seconds <= 0:
+        yield
+        return
+    if _DEVNULL is None:
+        _DEVNULL = open(os.devnull, "w")  # noqa: SIM115 - kept open for the worker's life
+    faulthandler.dump_traceback_later(seconds + GRACE, exit=True, file=_DEVNULL)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
