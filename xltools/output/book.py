@@ -35,7 +35,7 @@ CODE_JA: dict[str, dict[str, str]] = {
     "answer": ANSWER_JA, "scope": SCOPE_JA, "severity": SEVERITY_JA, "variant": VARIANT_JA,
     "source": SOURCE_JA, "form": FORM_JA, "status": STATUS_JA, "role": ROLE_JA}
 DATE_FORMAT = "yyyy/mm/dd"
-PRINT_WIDTH = 115.0  # A4 landscape at 100 %, narrow margins, in column-width units (measured)
+PRINT_WIDTH = 92.0  # A4 landscape at 100 %, narrow margins, in column-width units (LibreOffice, measured)
 
 _ANSWER_STYLE = {"yes": ("#C6EFCE", "#006100"), "no": ("#FFC7CE", "#9C0006"),
                  "blank": ("#D9D9D9", "#3F3F3F"), "na": ("#F2F2F2", "#7F7F7F")}
@@ -202,8 +202,8 @@ def write_cell(book: Book, ws: Worksheet, r: int, c: int, col: Col, value: Any,
             return
     text = text_of(col, value)
     fmt = override or ("wrap" if col.kind == "wrap" else "text")
-    if col.kind == "answer" and not blank(value) and str(value) in _ANSWER_STYLE:
-        fmt = f"ans_{value}"
+    if col.kind == "answer" and not blank(value):
+        fmt = f"ans_{value}" if str(value) in _ANSWER_STYLE else "wrap"  # a summary: wrap it
     if col.kind == "severity" and str(value) in SEVERITY_JA:
         fmt = str(value)
     if text:

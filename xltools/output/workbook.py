@@ -369,7 +369,9 @@ def _facility_list(book: Book, cons: Consolidation, status: pd.DataFrame) -> int
     mat = cons.facility_matrix
     items = cons.items
     keys = [k for k in items["key"] if k in mat.columns] if not items.empty else []
-    df = status.merge(mat[["facility_id", *keys]], on="facility_id", how="left") if keys else status
+    # an item key may also name a facility column (has_system): the answer column wins
+    df = status.drop(columns=[k for k in keys if k in status.columns]).merge(
+        mat[["facility_id", *keys]], on="facility_id", how="left") if keys else status
     base = [Col("status_ja", "対応", width=7), Col("facility_name", "医療機関名", "wrap", 20),
             Col("kind", "種別", width=7), Col("area", "保健所・地域", "wrap", 11),
             Col("edition", "年度版", width=6), Col("implementation_rate", "実施率", "pct", 7),
@@ -397,20 +399,28 @@ def _facility_list(book: Book, cons: Consolidation, status: pd.DataFrame) -> int
         ws.write_string(i, 0, {"action": "要対応", "complete": "対応なし"}.get(s, "未提出"),
                         book.fmt[f"status_{s}"])
     # print: the counts, then one block per section, each repeating 対応 and 医療機関名
-    widths = [c.width or 10 for c in cols]
-    fixed = sum(widths[:2])
-    need = max([sum(widths)] if not blocks else
-               [sum(widths[: start])] + [fixed + sum(widths[a: b + 1]) for a, b in blocks])
-    ws.set_print_scale(max(40, min(100, int(100 * PRINT_WIDTH / need))))
-    ws.repeat_columns(0, 1)
-    ws.set_v_pagebreaks([a for a, _b in blocks])
-    ws.print_area(0, 0, max(last, 1), start + len(item_cols) - 1)
+    print_blocks(ws, cols, start, blocks, repeat=2, last_row=last)
     ws.write_string(last + 2, 0, "対応：要対応＝返送用の確認事項あり、対応なし＝確認事項なし、未提出＝チェックリストなし。"
                     "項目の列は現在のチェックリストの回答（分野ごとに別ページで印刷）。", book.fmt["note_line"])
     return len(cols)
 
 
-def _blocks(items: pd.DataFrame, most: int = 26) -> list[list[str]]:
+def print_blocks(ws: Worksheet, cols: list[Col], start: int, blocks: list[tuple[int, int]],
+                 repeat: int, last_row: int) -> None:
+    """Print a wide table in blocks of columns, each one page wide: the columns before
+    ``start`` first, then each block (first, last column) on pages of its own, the first
+    ``repeat`` columns repeated on every page; one scale for all, the widest block fitting."""
+    widths = [c.width or 10 for c in cols]
+    fixed = sum(widths[:repeat])
+    need = max([sum(widths[:start])] + [fixed + sum(widths[a: b + 1]) for a, b in blocks])
+    ws.set_print_scale(max(40, min(100, int(100 * PRINT_WIDTH / need))))
+    if blocks:
+        ws.repeat_columns(0, repeat - 1)
+        ws.set_v_pagebreaks([a for a, _b in blocks])
+    ws.print_area(0, 0, max(last_row, 1), (blocks[-1][1] if blocks else start - 1))
+
+
+def _blocks(items: pd.DataFrame, most: int = 20) -> list[list[str]]:
     """Item keys in printed blocks: whole sections together while they fit ``most`` columns,
     a longer section cut into pieces of ``most``."""
     out: list[list[str]] = []
@@ -552,14 +562,26 @@ _TABLE_TAIL = [Col("file", "ファイル", width=24), Col("sheet", "シート", 
 def _table_sheet(book: Book, cons: Consolidation, form: str, base: list[Col], freeze: int,
                  note: str) -> int:
     """One table's sheet: ``base`` columns, the items (rotated, coloured), provenance, a note."""
-    ws = book.sheet(TABLE_SHEETS[0] if form == "contract" else TABLE_SHEETS[1])
+    ws = book.sheet(TABLE_SHEETS[0] if form == "contract" else TABLE_SHEETS[1], fit_width=False)
     items = _table_item_cols(cons.tables.items_of(form))
     ws.set_row(0, 170)
-    last = write_table(book, ws, cons.tables.frame(form), base + items + _TABLE_TAIL,
-                       freeze_cols=freeze, rotate_answers=True, print_cols=len(base) + len(items),
-                       empty_note="確認表はありません。")
+    cols = base + items + _TABLE_TAIL
+    last = write_table(book, ws, cons.tables.frame(form), cols, freeze_cols=freeze,
+                       rotate_answers=True, empty_note="確認表はありません。")
+    # print: the counts, then the items in blocks of about 20 columns (an item's 完了日 and
+    # linked checklist answer stay beside it), the names repeated on every page
+    blocks: list[tuple[int, int]] = []
+    at = len(base)
+    for i, col in enumerate(items, start=len(base)):
+        new_item = col.head != "header_link" and not col.header.endswith(" 完了日")
+        if new_item and i - at >= 20:
+            blocks.append((at, i - 1))
+            at = i
+    if items:
+        blocks.append((at, len(base) + len(items) - 1))
+    print_blocks(ws, cols, len(base), blocks, repeat=freeze, last_row=last)
     ws.write_string(last + 2, 0, note, book.fmt["note_line"])
-    return len(base) + len(items) + len(_TABLE_TAIL)
+    return len(cols)
 
 
 def _contract_sheet(book: Book, cons: Consolidation) -> int:
