@@ -53,6 +53,7 @@ class OneRound:
     field_style: str = "fullcolon"
     labels: dict[str, str] | None = None  # field -> label used; None: the first of each
     scope_column: bool = False  # a 対象 column instead of a scope label in the item text
+    scope_merged: bool = False  # the 対象 cells merged down over consecutive rows of one scope
     # scopes as sub-rows: the item text once, then one row per device (サーバ / 端末PC ...)
     # carrying the answer cells, the device word in the item column
     scope_rows: bool = False
@@ -217,6 +218,7 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
         cells.put(r + 1, pos["target2"], "目標日（いいえの場合）", fmt["head"])
     r += 2
     printed: set[str] = set()
+    scope_cells: list[tuple[int, str]] = []
     for item_id, scope in m.expected_rows(spec.variant):
         it = m.item(item_id)
         text = it.text_for(spec.variant)
@@ -233,8 +235,11 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
             cells.put(r, pos["ref"], it.ref, fmt["center"])
         cells.put(r, pos["item"], text, fmt["text"])
         if spec.scope_column:
-            cells.put(r, pos["scope"], scope_label(scope) if scope != "all"
-                      else SCOPE_LABELS["all"], fmt["center"])
+            label = scope_label(scope) if scope != "all" else SCOPE_LABELS["all"]
+            if spec.scope_merged:
+                scope_cells.append((r, label))
+            else:
+                cells.put(r, pos["scope"], label, fmt["center"])
         cells.put(r, pos["date"], filled.dates.get((item_id, scope, 1), ""), fmt["date"])
         answer = filled.answers.get((item_id, scope, 1), "")
         cells.put(r, pos["answer"], answer, fmt["center"])
@@ -247,12 +252,24 @@ def _write_one_round(wb: Any, ws: Any, m: FormMapping, spec: OneRound) -> synth.
             cells.put(r, pos["target2"], filled.targets.get((item_id, scope), "") if second
                       else "", fmt["date"])
         r += 1
+    _merge_down(cells, pos.get("scope", 0), scope_cells, fmt["center"])
     answers = {k: v for k, v in truth.items() if k[2] <= spec.rounds}
     return synth.Truth(path="", sheet=spec.sheet_name, form="checklist", variant=spec.variant,
                        edition=spec.edition, facility_name=spec.facility_name,
                        vendor_name=spec.vendor_name, system_name=spec.system_name,
                        answers=answers, respondent=spec.respondent,
                        facility_code=spec.facility_code)
+
+
+def _merge_down(cells: _Cells, col: int, runs: list[tuple[int, str]], f: Any) -> None:
+    """Write a column's cells, merging consecutive rows of the same text into one cell."""
+    i = 0
+    while i < len(runs):
+        j = i
+        while j + 1 < len(runs) and runs[j + 1] == (runs[j][0] + 1, runs[i][1]):
+            j += 1
+        cells.put(runs[i][0], col, runs[i][1], f, rows=j - i + 1)
+        i = j + 1
 
 
 def random_one_round(rng: random.Random, seed: int) -> OneRound:
@@ -270,7 +287,8 @@ def random_one_round(rng: random.Random, seed: int) -> OneRound:
         answer_style=rng.choice(("typed", "strike", "bracket", "deleted", "marks", "mixed")),
         date_style=rng.choice(("excel", "slash", "era", "kanji")),
         field_style=rng.choice(FIELD_STYLES), labels=labels,
-        scope_column=rng.random() < 0.3, grid=rng.random() < 0.4,
+        scope_column=rng.random() < 0.3, scope_merged=rng.random() < 0.5,
+        grid=rng.random() < 0.4,
         rounds=2 if rng.random() < 0.35 else 1,
         facility_name=facility,
         vendor_name=rng.choice(synth.VENDORS) if variant == "vendor" else "",

@@ -74,6 +74,18 @@ def test_inline_value(raw: str, label: str, value: str | None) -> None:
     assert _inline_value(raw, label) == value
 
 
+def test_a_form_label_after_a_space_is_no_value() -> None:
+    from xltools.forms.locate import Scan, find_fields
+    from xltools.xlsx.book import Sheet
+
+    words = Words.of(load_catalogue())
+    sheet = Sheet("s", 0, [["医療機関 確認用", "事業者 記入欄"], ["医療機関名", "さくら総合病院"],
+                           ["システム名", "", "", "", "事業者確認用"]], [])
+    fields = find_fields(Scan.of(sheet), words, set())
+    assert fields["facility_name"].value == "さくら総合病院"
+    assert "vendor_name" not in fields and "system_name" not in fields
+
+
 def test_a_sentence_starting_with_a_label_is_no_field(tmp_path: Path) -> None:
     """The title 医療機関における… starts with the label 医療機関 but is not a field."""
     words = Words.of(load_catalogue())

@@ -450,7 +450,8 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
                 skipped.append(f"{sheet.name}!{address(r, cols.item[0])}: 項目とみなさず / "
                                f"not taken as an item: {item_raw.strip()[:30]}")
             continue
-        column_scope = parse_scope(scan.text.get((r, cols.scope), ""), words) if cols.scope is not None else ""
+        column_scope = parse_scope(scan.text.get(sheet.merged_origin(r, cols.scope), ""), words) \
+            if cols.scope is not None else ""  # a 対象 cell merged down over its items
         if label:
             row_scope, source = label, "label"
         elif column_scope:

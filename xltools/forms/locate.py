@@ -458,7 +458,7 @@ def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Wor
         if r in hit_by_row:
             h = hit_by_row[r]
             if cols.scope is not None and not h.scope_hint:
-                v = scan.text.get((r, cols.scope), "")
+                v = scan.text.get(scan.sheet.merged_origin(r, cols.scope), "")  # merged down
                 sc = parse_scope(v, words) if v else ""
                 if sc:
                     h.scope_hint, h.hint_source = sc, "column"
@@ -694,7 +694,8 @@ def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Fiel
                 value = _value_near(scan, r, c, all_labels)
             else:
                 inline = _inline_value(scan.raw[(r, c)], w)
-                if inline and _bare_label(norm(inline)) not in all_labels:
+                if inline and _bare_label(norm(inline)) not in all_labels and \
+                        not any(x in norm(inline) for x in _NOT_A_VALUE):
                     value = inline, r, c
             if value and value[0].strip():
                 out[name] = Field(value[0].strip(), value[1], value[2], w)
@@ -702,6 +703,8 @@ def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Fiel
     return out
 
 
+# words of a printed form label, never of a name: 「医療機関 確認用」 is no facility called 確認用
+_NOT_A_VALUE = ("確認用", "チェックリスト", "記入欄", "記入してください")
 _OPEN = "【[<《「『〔"
 _CLOSE = "】]>》」』〕"
 
@@ -787,13 +790,14 @@ def _value_near(scan: Scan, r: int, c: int, labels: set[str]) -> tuple[str, int,
         r0, c0, c1 = sheet.merged_span(r, cc)
         t = scan.text.get((r0, c0)) if r0 == r else None
         if t:
-            if _bare_label(t) in labels:
-                return None
+            if _bare_label(t) in labels or any(x in t for x in _NOT_A_VALUE):
+                return None  # another label, or the form's own words: no value written
             return scan.raw[(r0, c0)], r0, c0
         cc = max(c1, cc) + 1
     below = _below(sheet, r, c)
     t = scan.text.get((below, c))
-    if t and _bare_label(t) not in labels and len(t) < FIELD_LIMIT:
+    if t and _bare_label(t) not in labels and len(t) < FIELD_LIMIT and \
+            not any(x in t for x in _NOT_A_VALUE):
         return scan.raw[(below, c)], below, c
     return None
 
