@@ -184,8 +184,8 @@ def test_token_off_loopback(jobs: Jobs) -> None:
         for path in ("/", "/fill", "/static/app.js", "/?token=wrong", "/?token="):
             r = c.get(path)
             assert r.status_code == 403 and MSG_TOKEN in r.text, path
-        r = c.get("/fill?token=s3cret-token", follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/fill"
+        r = c.get("/fill?token=s3cret-token&x=1")
+        assert r.status_code == 200 and 'content="0;url=/fill?x=1"' in r.text
         cookie = r.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "s3cret-token" not in cookie
         r = c.get("/fill")  # the cookie jar now carries the session
@@ -218,9 +218,9 @@ def test_serve_demands_a_token_off_loopback_and_prints_it() -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         assert r.status_code == 403 and MSG_TOKEN in r.text
-        with httpx.Client(base_url=base, follow_redirects=True) as c:
+        with httpx.Client(base_url=base) as c:
             assert c.get(f"/?token={token}").status_code == 200
-            assert c.get("/inspect").status_code == 200
+            assert c.get("/inspect").status_code == 200 and "確認" in c.get("/inspect").text
     finally:
         proc.terminate()
         proc.wait(10)
@@ -259,6 +259,26 @@ def test_zip_member_escaping_is_refused_and_nothing_written(client: TestClient, 
     assert job_dirs(jobs) == []  # the job and everything unpacked so far are gone
     assert set(tmp_path.rglob("*")) - before == set()
     assert not list(tmp_path.parent.glob("evil.xlsx")) and not Path("/tmp/evil.xlsx").exists()
+
+
+def test_uploaded_names_are_never_paths(client: TestClient, jobs: Jobs, tmp_path: Path) -> None:
+    one = (SAMPLES / "01_R6_さくら総合病院_記入.xlsx").read_bytes()
+    target = tmp_path / "evil-web.xlsx"
+    names = [f"../../../../../../..{target}", "C:\\Windows\\evil.xlsx", "CON.xlsx", "受領/さくら.xlsx"]
+    r = client.post("/consolidate", headers=SAME,
+                    files=[("files", (n, one)) for n in names])
+    assert r.status_code == 202
+    url = r.json()["url"]
+    wait_done(client, url)
+    assert not target.exists()
+    job = jobs.get(url.rsplit("/", 1)[1])
+    assert {p.name for p in job.folder.rglob("*") if p.is_file()} <= {
+        "集計.xlsx", "返送用.zip", "xltools-store.sqlite"} | {
+        p.name for p in (job.folder / "out" / "返送用").iterdir()}
+    from html import unescape
+
+    page = unescape(client.get(url).text)
+    assert "evil-web.xlsx" in page and "CON.xlsx" in page  # the user's names, as data only
 
 
 def test_zip_member_names_and_caps() -> None:
@@ -388,6 +408,19 @@ def test_progress_by_events_and_by_polling(client: TestClient) -> None:
     assert 'id="dl-workbook"' in page and "http-equiv" not in page  # no refresh once done
 
 
+def test_without_scripts_a_plain_form_post_works(client: TestClient) -> None:
+    """The form posts natively (no JSON): a redirect to the job page, which refreshes itself
+    until the result is there."""
+    r = client.post("/consolidate", headers={"Origin": BASE}, files=sample_files(
+        ["01_R6_さくら総合病院_記入.xlsx"]))
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
+    url = r.headers["location"]
+    first = client.get(url).text
+    assert "<noscript><meta http-equiv=\"refresh\"" in first or 'id="dl-workbook"' in first
+    wait_done(client, url)
+    assert 'id="dl-workbook"' in client.get(url).text
+
+
 def test_job_folder_goes_after_every_download_and_the_grace(client: TestClient,
                                                             jobs: Jobs) -> None:
     r = client.post("/consolidate", headers=SAME, files=sample_files(
@@ -423,6 +456,31 @@ def test_consolidate_counts_equal_the_workbook(client: TestClient, tmp_path: Pat
     numbers["expected"] = numbers["対象施設"]
     letters = zipfile.ZipFile(io.BytesIO(client.get(f"{url}/download/letters").content))
     assert len(letters.namelist()) == int(numbers["expected"])
+
+
+def test_roster_counts_the_missing(client: TestClient) -> None:
+    roster = ("医療機関コード,医療機関名,種別,保健所,法人\n"
+              "1310000001,さくら総合病院,病院,中央保健所,さくら会\n"
+              "1310000002,みなと薬局 本町店,薬局,港保健所,\n"
+              "1310000003,まだ出していない病院,病院,中央保健所,さくら会\n").encode("cp932")
+    r = client.post("/consolidate", headers=SAME, data={"group_by": "group"},
+                    files=[("roster", ("施設一覧.csv", roster))] + sample_files(
+                        ["01_R6_さくら総合病院_記入.xlsx", "05_R8_みなと薬局_選択.xlsx"]))
+    url = r.json()["url"]
+    assert wait_done(client, url)["state"] == "done"
+    page = client.get(url).text
+    wb = openpyxl.load_workbook(io.BytesIO(client.get(f"{url}/download/workbook").content),
+                                read_only=True)
+    overview = {}
+    for row in wb["概要"].iter_rows(min_row=6, max_col=3, values_only=True):
+        if row[0] is None:
+            break
+        overview[(row[0], row[1])] = row[2]
+    numbers = dict(re.findall(r'data-key="(\w+)">\s*<span class="n-label">[^<]+</span>\s*'
+                              r'<span class="n-value">([\d,]+)</span>', page))
+    assert int(numbers["expected"]) == overview[("合計", "名簿の施設数")] == 3
+    assert int(numbers["not_submitted"]) == overview[("合計", "未提出施設数（名簿）")] == 1
+    assert "まだ出していない病院" in page and "グループ別" in wb.sheetnames
 
 
 def test_fill_returns_what_fill_writes(client: TestClient, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -40,21 +41,24 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync",
         "--disable-dev-shm-usage", "--lang=ja"]
 CLI = [sys.executable, "-c", "from xltools.cli import main; main()"]
+TOKEN = secrets.token_urlsafe(16)
 SHOTS = os.environ.get("XLTOOLS_SCREENSHOTS")  # a folder to keep the screenshots in
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """A real `xltools serve` on a free port; its URL once it answers."""
-    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--no-open"], cwd=ROOT,
-                            stderr=subprocess.PIPE, text=True)
+    """A real `xltools serve` on a free port, with a token (so every request the page makes,
+    scripts, events and downloads included, must carry the session cookie); its URL once it
+    answers (the page fixture logs in first)."""
+    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--no-open", "--token", TOKEN],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
-        m = re.search(r"(http://127\.0\.0\.1:\d+)/", proc.stderr.readline())
+        m = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=", proc.stderr.readline())
         assert m, "serve printed no address"
         url = m.group(1)
         for _ in range(200):
             try:
-                if httpx.get(url + "/").status_code == 200:
+                if httpx.get(url + "/").status_code == 403:  # up, and demanding the token
                     break
             except httpx.TransportError:
                 time.sleep(0.05)
@@ -75,6 +79,9 @@ def page(server: str) -> Iterator[object]:
                                       viewport={"width": 1280, "height": 900})
         pg = context.new_page()
         pg.set_default_timeout(120_000)
+        pg.goto(f"{server}/?token={TOKEN}")
+        pg.wait_for_url(f"{server}/")
+        assert pg.locator("#drop").count() == 1
         yield pg
         browser.close()
 

@@ -30,8 +30,17 @@ WIDE = {"message": "wide", "severity": "nowrap", "category_ja": "nowrap", "sheet
         "facility_code": "nowrap"}
 
 
+# the library's messages name command-line options; on the page the same step is a control
+PAGE_WORDS = (("名簿（--roster）", "名簿"), ("（--roster）", ""),
+              ("xltools fill --example で作った回答ファイル", "このページの記入例から作った回答ファイル"),
+              ("--as-of", "基準日"), ("--group-by", "グループ別の集計"))
+
+
 def rename_text(text: str, names: dict[str, str]) -> str:
-    """Replace the stored paths and names in a message by the user's names."""
+    """Replace the stored paths and names in a message by the user's names (and the
+    command-line options it names by the page's controls)."""
+    for cli_words, page_words in PAGE_WORDS:
+        text = text.replace(cli_words, page_words)
     for stored, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(stored, shown)
     for stored, shown in names.items():

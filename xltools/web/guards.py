@@ -6,8 +6,8 @@
 2. **Cross-site check** on state-changing requests: ``Sec-Fetch-Site`` must be same-origin
    (or none: typed into the address bar) and ``Origin``, when sent, must be this server's own.
 3. **Access token** when one is set (always when bound off loopback): a ``?token=`` URL sets an
-   HttpOnly SameSite=Strict cookie and redirects to the same page without the token, so the
-   token leaves the address bar and the history; the cookie holds a value derived from the
+   HttpOnly SameSite=Strict cookie and moves to the same page without the token, so the
+   token leaves the address bar; the cookie holds a value derived from the
    token, never the token itself. Compared with :func:`hmac.compare_digest`.
 4. **Body size**: a ``Content-Length`` over the cap is refused before one byte is read.
 
@@ -231,15 +231,27 @@ def _same_origin(headers: dict[str, str], scope: Scope) -> bool:
 
 
 async def _login(send: Send, scope: Scope, query: dict[str, str], gate: Gate) -> None:
-    """The one-time URL: set the session cookie, then show the same page without the token."""
+    """The one-time URL: set the session cookie, then show the same page without the token.
+
+    The page moves on by a meta refresh rather than a redirect: a redirect continuing a click
+    from a mail or chat page counts as cross-site, and the browser would hold back the
+    SameSite=Strict cookie it just set; a refresh started by this page is same-site.
+    """
+    from html import escape
+
     rest = {k: v for k, v in query.items() if k != "token"}
-    location = scope.get("path", "/") + (f"?{urlencode(rest)}" if rest else "")
+    location = escape(scope.get("path", "/") + (f"?{urlencode(rest)}" if rest else ""))
     cookie = f"{COOKIE}={session_value(str(gate.token))}; HttpOnly; SameSite=Strict; Path=/"
-    await send({"type": "http.response.start", "status": 303,
-                "headers": [(b"location", location.encode()), (b"set-cookie", cookie.encode()),
+    body = ("<!doctype html><html lang=ja><meta charset=utf-8>"
+            f"<meta http-equiv=refresh content=\"0;url={location}\"><title>xltools</title>"
+            "<body style='font-family:sans-serif;margin:3em'>"
+            f"<p><a href=\"{location}\">xltools の画面を開く</a></p></body></html>").encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                            (b"set-cookie", cookie.encode()),
                             (b"cache-control", b"no-store"), (b"referrer-policy", b"no-referrer"),
-                            (b"content-length", b"0")]})
-    await send({"type": "http.response.body", "body": b""})
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 __all__ = ["Gate", "GateMiddleware", "split_host", "is_loopback", "size_text", "session_value",

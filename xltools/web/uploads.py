@@ -142,7 +142,8 @@ def display_name(raw: str) -> str:
 
 def hidden(display: str) -> bool:
     """Hidden files and folders (``.DS_Store``, ``__MACOSX/._x``): skipped, as in a folder."""
-    return any(part.startswith(".") for part in PurePosixPath(display.replace("\\", "/")).parts)
+    return any(part.startswith(".") and part not in (".", "..")
+               for part in PurePosixPath(display.replace("\\", "/")).parts)
 
 
 def check_disk(root: Path, declared: int, limits: Limits) -> None:
