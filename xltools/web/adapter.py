@@ -36,11 +36,17 @@ PAGE_WORDS = (("名簿（--roster）", "名簿"), ("（--roster）", ""),
               ("--as-of", "基準日"), ("--group-by", "グループ別の集計"))
 
 
+def page_words(text: str) -> str:
+    """A library sentence with the command-line options it names put as the page's controls."""
+    for cli_words, words in PAGE_WORDS:
+        text = text.replace(cli_words, words)
+    return text
+
+
 def rename_text(text: str, names: dict[str, str]) -> str:
     """Replace the stored paths and names in a message by the user's names (and the
     command-line options it names by the page's controls)."""
-    for cli_words, page_words in PAGE_WORDS:
-        text = text.replace(cli_words, page_words)
+    text = page_words(text)
     for stored, shown in sorted(names.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(stored, shown)
     for stored, shown in names.items():
@@ -108,7 +114,9 @@ def overview_numbers(cons: Any) -> list[Number]:
     except ImportError:
         from_report = None
     if from_report is not None:
-        return [Number(**n) if isinstance(n, dict) else n for n in from_report(cons)]
+        numbers = [Number(**n) if isinstance(n, dict) else n for n in from_report(cons)]
+        return [dataclasses.replace(n, label=page_words(n.label), note=page_words(n.note))
+                for n in numbers]
     fac, missing, problems = cons.facilities, cons.missing, cons.problems
     has_roster = bool(cons.has_roster)
     submitted = int(fac["submitted"].sum()) if len(fac) else 0
@@ -138,9 +146,13 @@ def overview_numbers(cons: Any) -> list[Number]:
 
 
 def overview_rows(cons: Any) -> list[tuple[str, str, int]]:
-    """The 概要 sheet's table as it is written (区分, 項目, 件数)."""
-    ov = cons.overview
-    return [(str(c), str(v), int(n)) for c, v, n in zip(ov["category"], ov["value"], ov["count"])]
+    """What was read, by form, edition, variant and facility kind (区分, 項目, 件数); the
+    totals are the numbers above, so they are left out here."""
+    ov = getattr(cons, "overview", None)
+    if ov is None or not len(ov):
+        return []
+    return [(str(c), str(v), int(n)) for c, v, n in zip(ov["category"], ov["value"], ov["count"])
+            if str(c) != "合計"]
 
 
 # --------------------------------------------------------------------------------------------
