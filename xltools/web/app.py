@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -89,11 +90,7 @@ def create_app(*, gate: Gate | None = None, limits: Limits | None = None,
         jobs.close()  # every job folder goes with the server
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.jobs = jobs
-    app.state.limits = limits
-    wrapped = GateMiddleware(_SecurityHeaders(app), gate)
-    wrapped.state = app.state  # type: ignore[attr-defined]
-    return wrapped  # type: ignore[return-value]
+    return GateMiddleware(_SecurityHeaders(app), gate)  # type: ignore[return-value]
 
 
 class _SecurityHeaders:
@@ -168,6 +165,9 @@ class _Web:
                 if _wants_json(request):
                     return JSONResponse({"error": exc.message}, status_code=exc.status)
                 return self._page(request, kind, exc.message, exc.status)
+            except BaseException:
+                self.jobs.remove(job)  # nothing of a failed upload stays on disk
+                raise
             self.jobs.start(job, work)
             url = f"/jobs/{job.id}"
             if _wants_json(request):
@@ -186,8 +186,14 @@ class _Web:
         if edition not in EDITIONS or variant not in dict(VARIANTS) or form not in ("checklist", "contract"):
             return Response("指定が正しくありません。", status_code=400, media_type="text/plain; charset=utf-8")
         job = self.jobs.new("example")
+        job.finished = time.time()  # expires like any job should the download never complete
         target = job.folder / "回答.xlsx"
-        await run_in_threadpool(api.fill_example, target, edition=edition, variant=variant, form=form)
+        try:
+            await run_in_threadpool(api.fill_example, target, edition=edition, variant=variant,
+                                    form=form)
+        except BaseException:
+            self.jobs.remove(job)
+            raise
         label = "契約確認表" if form == "contract" else f"{edition}_{dict(VARIANTS)[variant]}"
         return FileResponse(target, filename=f"回答例_{label}.xlsx", media_type=tasks.XLSX,
                             background=BackgroundTask(self.jobs.remove, job))
