@@ -38,7 +38,7 @@ from xltools.checks.rules import run as run_rules
 from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.labels import ANSWER_JA, FORM_JA, VARIANT_JA
 from xltools.output import schema
-from xltools.problems import CATALOGUE, SEVERITY_RANK, Kind
+from xltools.problems import CATALOGUE, SEVERITY_RANK, Kind, Problem, render
 
 ROLE_JA = {"facility": "医療機関等", "vendor": "事業者", "other": "その他の様式"}
 STATUS_RANK = {"ok": 0, "partial": 1, "failed": 2}
@@ -148,13 +148,6 @@ def _file(path: str) -> str:
 
 def _cellref(sheet: str, cell: str) -> str:
     return f"{sheet}!{cell}" if cell else ""
-
-
-def _fmt(template: str, values: dict[str, Any]) -> str:
-    class _Keep(dict):
-        def __missing__(self, key: str) -> str:
-            return "{" + key + "}"
-    return template.format_map(_Keep(values))
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,14 +263,16 @@ def _identify(subs: pd.DataFrame, reg: _Registry) -> tuple[pd.DataFrame, list[di
 def _problem(code: str, s: pd.Series | dict[str, Any] | None = None, *, facility_id: str = "",
              detail: str = "", cell: str = "", sheet: str = "", item_id: str = "",
              **fields: Any) -> dict[str, Any]:
-    kind = KINDS[code]
+    """A consolidation problem: the one record (:class:`xltools.problems.Problem`) as a row,
+    plus the facility it is about; the message's {cell} names the sheet too."""
     s = {} if s is None else dict(s)
     path = str(s.get("path", ""))
     values = {"name": _file(path), "detail": detail, "cell": _cellref(sheet, cell), **fields}
-    return {"submission_id": s.get("submission_id", ""), "path": path, "severity": kind.severity,
-            "code": code, "message": _fmt(kind.template, values), "sheet": sheet or s.get("sheet", ""),
-            "cell": cell, "item_id": item_id, "scope": "", "round": pd.NA, "detail": detail,
-            "facility_id": facility_id}
+    problem = Problem(code=code, severity=KINDS[code].severity, message=render(code, values),
+                      path=path, submission_id=s.get("submission_id", ""),
+                      sheet=sheet or s.get("sheet", ""), cell=cell, item_id=item_id,
+                      detail=detail)
+    return {**problem.row(), "facility_id": facility_id}
 
 
 def _attach_facility(s: pd.Series, reg: _Registry, probs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from xltools.labels import VARIANT_JA
 from xltools.web import tasks
 from xltools.web.guards import Gate, GateMiddleware, size_text
 from xltools.web.jobs import Job, Jobs
@@ -54,7 +55,7 @@ GROUP_BY = (("", "しない"), ("group", "法人・グループ（名簿が必�
             ("area", "保健所・地域（名簿が必要）"), ("kind", "種別（病院・診療所・薬局）"),
             ("edition", "年度版"))
 EDITIONS = ("R8", "R7", "R6", "R5")
-VARIANTS = (("vendor", "事業者確認用"), ("hospital", "医療機関確認用"), ("pharmacy", "薬局確認用"))
+VARIANTS = tuple((v, VARIANT_JA[v]) for v in ("vendor", "hospital", "pharmacy"))
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
