@@ -15,6 +15,12 @@ EDITIONS = ("R5", "R6", "R7", "R8")
 VARIANTS = ("hospital", "pharmacy", "vendor")
 
 
+@pytest.fixture(autouse=True)
+def _store_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stores a test makes go to a test folder, never to the user's cache."""
+    monkeypatch.setenv("XLTOOLS_STORE_DIR", str(tmp_path_factory.getbasetemp() / "stores"))
+
+
 @pytest.fixture(scope="session")
 def templates_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("templates")

@@ -26,7 +26,7 @@ def test_every_command_has_help_with_an_example() -> None:
     for name, cmd in cli.commands.items():
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
-        assert "Example:" in (cmd.help or ""), f"{name} help lacks an Example"
+        assert "例:" in (cmd.help or ""), f"{name} help lacks an example"
 
 
 def test_normalize_samples_writes_the_contract(tmp_path: Path) -> None:
@@ -73,8 +73,9 @@ def test_inspect_shows_form_fields_and_answers() -> None:
 def test_forms_lists_editions() -> None:
     res = CliRunner().invoke(cli, ["forms"])
     assert res.exit_code == 0
-    for e in ("R5", "R6", "R7", "R8"):
-        assert f"checklist  {e}" in res.output
+    assert res.output.splitlines()[0].split()[:4] == ["様式", "版", "種類", "項目数"]
+    rows = [line.split() for line in res.output.splitlines()[1:]]
+    assert {r[1] for r in rows if r[0] == "checklist"} >= {"R5", "R6", "R7", "R8"}
 
 
 @pytest.mark.parametrize("edition,variant", [("R7", "vendor"), ("R8", "pharmacy")])

@@ -38,8 +38,8 @@ def _run(*args: str) -> object:
 def test_help_has_a_summary_and_an_example() -> None:
     r = _run("--help")
     assert r.exit_code == 0
-    assert "Cross-check facilities against their vendors" in r.output
-    assert "Example:" in r.output and "xltools consolidate returned/" in r.output
+    assert "医療機関と事業者の回答を突き合わせ" in r.output
+    assert "例:" in r.output and "xltools consolidate workbooks/samples" in r.output
 
 
 def test_writes_workbook_and_feedback(files: Path) -> None:
@@ -66,7 +66,7 @@ def test_fail_on(files: Path, fail_on: str, code: int) -> None:
 def test_bad_as_of_is_a_usage_error(files: Path) -> None:
     r = _run(str(files / "in"), "--out", str(files / "o.xlsx"), "--as-of", "someday")
     assert r.exit_code == 2
-    assert r.output.strip().splitlines()[-1].startswith("Error: 基準日「someday」を読めません")
+    assert r.output.strip().splitlines()[-1].startswith("エラー: 基準日「someday」を読めません")
 
 
 def test_group_by_unknown_is_a_usage_error(files: Path) -> None:
@@ -90,8 +90,16 @@ def test_bad_rules_file_cannot_run(files: Path) -> None:
 
 
 def test_unwritable_output_cannot_run(files: Path) -> None:
-    r = _run(str(files / "in"), "--out", str(files / "no" / "such" / "dir" / "o.xlsx"))
-    assert r.exit_code == 3 and r.output.splitlines()[-1].startswith("Error: cannot write")
+    (files / "ro").write_text("a file where a folder should be", encoding="utf-8")
+    r = _run(str(files / "in"), "--out", str(files / "ro" / "o.xlsx"))
+    assert r.exit_code == 3, r.output
+    assert r.output.splitlines()[-1].startswith("エラー: ") and "ro" in r.output
+
+
+def test_missing_output_folder_is_created(files: Path) -> None:
+    r = _run(str(files / "in"), "--out", str(files / "no" / "such" / "dir" / "o.xlsx"), "--no-store")
+    assert r.exit_code == 0, r.output
+    assert (files / "no" / "such" / "dir" / "o.xlsx").is_file()
 
 
 def test_missing_out_is_a_usage_error(files: Path) -> None:
@@ -99,9 +107,11 @@ def test_missing_out_is_a_usage_error(files: Path) -> None:
 
 
 def test_real_folder_goes_through_the_batch_runner(tmp_path: Path) -> None:
-    """Not faked: the store lands beside the workbook and a second run reads nothing again;
-    piped output has the run summary but no per-file lines."""
+    """Not faked: the store lands in the cache, keyed by the workbook, and a second run reads
+    nothing again; piped output has the run summary but no per-file lines."""
     import shutil
+
+    from xltools.batch.store import location_for
 
     samples = Path(__file__).resolve().parents[1] / "workbooks" / "samples"
     (tmp_path / "in").mkdir()
@@ -110,7 +120,7 @@ def test_real_folder_goes_through_the_batch_runner(tmp_path: Path) -> None:
     out = tmp_path / "集計.xlsx"
     first = _run(str(tmp_path / "in"), "--out", str(out), "--jobs", "1")
     assert first.exit_code == 0, first.output
-    assert (tmp_path / "xltools-store.sqlite").exists()
+    assert location_for(out).exists() and not (tmp_path / "xltools-store.sqlite").exists()
     assert "新規 2・前回の結果 0" in first.output and "読み取り:" not in first.output
     again = _run(str(tmp_path / "in"), "--out", str(out), "--jobs", "1")
     assert again.exit_code == 0 and "新規 0・前回の結果 2" in again.output

@@ -26,8 +26,8 @@ def _lines(output: str) -> dict[tuple[str, str], str]:
 def test_forms_lists_checklist_editions_and_both_tables() -> None:
     result = CliRunner().invoke(cli, ["forms"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].split()[:6] == ["form", "edition", "variants", "items",
-                                                        "verified", "title"]
+    assert result.output.splitlines()[0].split()[:6] == ["様式", "版", "種類", "項目数",
+                                                        "確認済み", "表題"]
     rows = _lines(result.output)
     assert {("checklist", e) for e in ("R5", "R6", "R7", "R8")} <= set(rows)
     for form, variant in (("contract", "joint"), ("bcp", "hospital")):
@@ -71,5 +71,6 @@ def test_template_command_writes_a_readable_marked_table(tmp_path: Path, form: s
 
 
 def test_template_command_unwritable_output_is_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "no").write_text("a file where a folder should be", encoding="utf-8")
     result = CliRunner().invoke(cli, ["template", "bcp", "-o", str(tmp_path / "no" / "x.xlsx")])
     assert result.exit_code == 3, result.output

@@ -716,15 +716,15 @@ def test_cli_example_fill_and_exit_codes(cases: dict, templates_dir: Path, tmp_p
                                        str(_bad_answers(tmp_path / "bad.xlsx")), "--out",
                                        str(tmp_path / "out2")])
     assert bad.exit_code == 2
-    assert bad.stderr.startswith("Error: 回答ファイルに問題があるため")
+    assert bad.stderr.startswith("エラー: 回答ファイルに問題があるため")
     assert "Traceback" not in bad.output
     memo = tmp_path / "memo.xlsx"
     memo.write_bytes(b"not a workbook")
     unusable = runner.invoke(fill_command, [str(memo), str(case.answers), "--out", str(tmp_path / "o3")])
-    assert unusable.exit_code == 3 and unusable.stderr.startswith("Error: テンプレートに記入できない")
+    assert unusable.exit_code == 3 and unusable.stderr.startswith("エラー: テンプレートに記入できない")
     usage = runner.invoke(fill_command, [str(case.template)])
     assert usage.exit_code == 2
-    assert "Example:" in (fill_command.help or "")
+    assert "例:" in (fill_command.help or "")
 
 
 # --------------------------------------------------------------------------------------------

@@ -110,9 +110,12 @@ def test_encrypted_file_opens_with_the_right_password_named_by_position(
 
 def test_encrypted_file_without_password_is_one_error(folder: Path, good_src: Path) -> None:
     _encrypt(good_src, folder / "locked.xlsx", "secret")
-    res = batch.run([folder], jobs=1, passwords=["nope"])
+    res = batch.run([folder], jobs=1)
     assert codes(res, "locked.xlsx") == ["read.encrypted"]
     assert "--password" in res.problems[res.problems["code"] == "read.encrypted"]["message"].iloc[0]
+    wrong = batch.run([folder], jobs=1, passwords=["nope"])  # a wrong password is named as such
+    assert codes(wrong, "locked.xlsx") == ["read.wrong_password"]
+    assert "nope" not in wrong.problems["message"].str.cat()
     assert_good_read(res)
 
 

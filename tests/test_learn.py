@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from testkit import evaluate, synth
 from xltools import api
-from xltools.cli.learn import format_forms, learn_command
+from xltools.cli import cli
+from xltools.cli.learn import learn_command
 from xltools.forms.catalogue import FormMapping, Item, load_catalogue, parse_mapping
 from xltools.forms.learn import (
     Learned,
@@ -173,7 +174,7 @@ def test_unusable_inputs_raise_one_clear_error(tmp_path: Path, templates_dir: Pa
     wb = xlsxwriter.Workbook(str(other))
     wb.add_worksheet("表紙").write_string(0, 0, "提出について")
     wb.close()
-    with pytest.raises(LearnError, match="no item table"):
+    with pytest.raises(LearnError, match="項目表が見つかりません"):
         learn([other], edition="R9")
     with pytest.raises(OptionNeeded, match="--edition"):
         learn([templates_dir / "R7_hospital.xlsx"])  # the R7 title prints no 令和7年度版
@@ -433,7 +434,9 @@ def test_forms_show_where_each_mapping_comes_from(r9: SimpleNamespace,
     # learned: the uncertain, the two new, and the three reworded (one only for pharmacies)
     assert by["R9"]["items"] == 20 and by["R9"]["learned"] == 5
     assert {by[e]["origin"] for e in EDITIONS} == {"bundled"}
-    assert any("R9" in line and "user" in line for line in format_forms(rows))
+    shown = CliRunner().invoke(cli, ["forms", "--mappings", str(r9.maps)])
+    assert shown.exit_code == 0, shown.output
+    assert any(" R9 " in line and "R9.yaml" in line for line in shown.output.splitlines())
     monkeypatch.setenv("XLTOOLS_MAPPINGS", str(r9.maps))  # the environment works like --mappings
     assert "checklist/R9" in {m.key for m in load_catalogue().forms}
 
@@ -508,11 +511,11 @@ def test_cli_check_and_errors(r9: SimpleNamespace, templates_dir: Path, tmp_path
     res = runner.invoke(learn_command, ["--check", str(CAT.get("checklist", "R8").source), str(r9.blank)])
     assert res.exit_code == 1 and "不足 / missing: password_reuse" in res.stdout
     res = runner.invoke(learn_command, [str(templates_dir / "R7_hospital.xlsx")])
-    assert res.exit_code == 2 and res.stderr.startswith("Error: edition unknown")
+    assert res.exit_code == 2 and res.stderr.startswith("エラー: 版が分かりません")
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"%PDF-1.4")
     res = runner.invoke(learn_command, [str(bad), "--edition", "R9"])
-    assert res.exit_code == 3 and res.stderr.startswith("Error: cannot read")
+    assert res.exit_code == 3 and res.stderr.startswith(f"エラー: {bad} を読めません")
     broken = tmp_path / "broken.yaml"
     broken.write_text("form: checklist\nedition: R9\nfiscal_year: 2027\nvariants: {}\nitems: []\nbogus: 1\n",
                       encoding="utf-8")
@@ -523,7 +526,7 @@ def test_cli_check_and_errors(r9: SimpleNamespace, templates_dir: Path, tmp_path
 
 
 def test_command_help_has_an_example() -> None:
-    assert "Example:" in (learn_command.help or "")
+    assert "例:" in (learn_command.help or "")
     res = CliRunner().invoke(learn_command, ["--help"])
     assert res.exit_code == 0 and "--accept-uncertain" in res.output
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -18,8 +19,9 @@ from click.testing import CliRunner
 from testkit import synth
 from xltools.batch import runner as batch
 from xltools.batch.progress import Reporter
-from xltools.batch.store import DEFAULT_NAME, Store
-from xltools.cli.options import batch_options, default_store_path, status_command
+from xltools.batch.store import DEFAULT_NAME, Store, location_for
+from xltools.cli.base import command
+from xltools.cli.options import Reading, read_options, status_command
 from xltools.forms.catalogue import BUNDLED_DIR
 
 
@@ -122,12 +124,12 @@ def test_store_in_the_input_folder_is_not_read(folder: Path) -> None:
     assert len(res.files) == 5 and not (res.problems["code"] == "read.not_excel").any()
 
 
-def test_store_uses_wal_and_records_runs(folder: Path, tmp_path: Path) -> None:
+def test_store_uses_a_rollback_journal_and_records_runs(folder: Path, tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
     batch.run([folder], jobs=1, store=store)
     batch.run([folder], jobs=1, store=store)
     db = sqlite3.connect(store)
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # never WAL
     runs = db.execute("SELECT files, parsed, cached FROM runs ORDER BY id").fetchall()
     assert runs == [(5, 5, 0), (5, 0, 5)]
 
@@ -145,62 +147,54 @@ def test_status_prints_what_the_store_holds(folder: Path, tmp_path: Path) -> Non
 def test_status_without_a_store_is_one_error_line(tmp_path: Path) -> None:
     out = CliRunner().invoke(status_command, ["--store", str(tmp_path / "none.sqlite")])
     assert out.exit_code == 3
-    assert out.output.startswith("Error: ストア ") and "Traceback" not in out.output
+    assert out.output.startswith("エラー: ") and "ストアが見つかりません" in out.output
+    assert "Traceback" not in out.output
 
 
 def test_status_help_has_an_example() -> None:
     out = CliRunner().invoke(status_command, ["--help"])
-    assert "Example:" in out.output and "xltools status --store" in out.output
+    assert "例:" in out.output and "xltools status --store" in out.output
 
 
-@click.command()
-@click.option("--out")
-@batch_options
-def _probe(out: str | None, **batch: Any) -> None:
-    """Echo the shaped keywords (a stand-in for normalize)."""
-    reporter = batch.pop("progress")
-    click.echo(json.dumps(batch, default=str, ensure_ascii=False))
-    click.echo(f"bar={reporter.bar} summary={reporter.summary}")
+def test_read_options_shape_the_library_keywords(tmp_path: Path) -> None:
+    @command("probe")
+    @read_options
+    def probe(reading: Reading) -> None:
+        kw = reading.keywords()
+        reporter = kw.pop("progress")
+        click.echo(json.dumps(kw, default=str, ensure_ascii=False))
+        click.echo(f"bar={reporter.bar} summary={reporter.summary}")
 
-
-def test_batch_options_shape_run_keywords(tmp_path: Path) -> None:
     pw = tmp_path / "pw.txt"
     pw.write_text("\ufeffsecond pass\nthird\n\n", encoding="utf-8")
-    out = CliRunner().invoke(_probe, ["--out", str(tmp_path / "res"), "--jobs", "3",
-                                      "--password", "first", "--passwords", str(pw), "-q"])
+    out = CliRunner().invoke(probe, ["--jobs", "1", "--password", "first", "--passwords", str(pw),
+                                     "-q"])
     assert out.exit_code == 0, out.output
     got = json.loads(out.output.splitlines()[0])
-    assert got["jobs"] == 3 and got["quiet"] is True and got["scheduler"] is None
+    assert got["jobs"] == 1 and got["scheduler"] is None and got["store"] is True
     assert got["passwords"] == ["first", "second pass", "third"]
-    assert Path(got["store"]) == tmp_path / "res" / DEFAULT_NAME
     assert "bar=False summary=False" in out.output
-
-
-def test_no_store_and_store_beside_an_output_file(tmp_path: Path) -> None:
-    out = CliRunner().invoke(_probe, ["--out", str(tmp_path / "res"), "--no-store"])
-    assert json.loads(out.output.splitlines()[0])["store"] is None
-    assert default_store_path(tmp_path / "集計.xlsx") == tmp_path / DEFAULT_NAME
-
-
-def test_unreadable_passwords_file_is_a_usage_error(tmp_path: Path) -> None:
-    out = CliRunner().invoke(_probe, ["--passwords", str(tmp_path / "missing.txt")])
-    assert out.exit_code == 2 and "--passwords" in out.output
-
-
-def test_scheduler_option_reads_the_environment() -> None:
-    out = CliRunner().invoke(_probe, [], env={"XLTOOLS_SCHEDULER": "tcp://h:8786"})
+    out = CliRunner().invoke(probe, ["--no-store"])
+    assert json.loads(out.output.splitlines()[0])["store"] is False
+    out = CliRunner().invoke(probe, ["--passwords", str(tmp_path / "missing.txt")])
+    assert out.exit_code == 2 and "--passwords" in out.output and "見つかりません" in out.output
+    out = CliRunner().invoke(probe, [], env={"XLTOOLS_SCHEDULER": "tcp://h:8786"})
     assert json.loads(out.output.splitlines()[0])["scheduler"] == "tcp://h:8786"
 
 
-def test_batch_error_becomes_exit_3() -> None:
-    @click.command()
-    @batch_options
-    def boom(**batch: Any) -> None:
-        raise batch_mod.BatchError("dask スケジューラ x に接続できません")
+def test_store_lives_in_the_cache_keyed_by_the_output(tmp_path: Path) -> None:
+    a, b = location_for(tmp_path / "集計.xlsx"), location_for(tmp_path / "other" / "集計.xlsx")
+    assert a != b and a.parent == b.parent == Path(os.environ["XLTOOLS_STORE_DIR"])
+    assert location_for(tmp_path / "x" / ".." / "集計.xlsx") == a  # same output, same store
 
-    batch_mod = batch
+
+def test_batch_error_becomes_exit_3() -> None:
+    @command("boom")
+    def boom() -> None:
+        raise batch.BatchError("dask スケジューラ x に接続できません")
+
     out = CliRunner().invoke(boom, [])
-    assert out.exit_code == 3 and out.output.startswith("Error: dask スケジューラ")
+    assert out.exit_code == 3 and out.output.startswith("エラー: dask スケジューラ")
 
 
 def test_reporter_is_a_plain_callback() -> None:
@@ -216,7 +210,9 @@ def test_normalize_twice_then_status_through_the_cli(folder: Path, tmp_path: Pat
         res = runner.invoke(cli, ["normalize", str(folder), "--out", str(out), "--jobs", "1",
                                   "-q"])
         assert res.exit_code in (0, 1), res.output
-    assert (out / DEFAULT_NAME).is_file()
-    res = runner.invoke(cli, ["status", "--store", str(out / DEFAULT_NAME)])
+    assert location_for(out).is_file() and not (out / DEFAULT_NAME).exists()
+    res = runner.invoke(cli, ["status", "--store", str(out) + "/"])  # the output folder
     assert res.exit_code == 0, res.output
     assert "新規に読んだもの 0・前回の結果 5" in res.output
+    listed = runner.invoke(cli, ["status"])
+    assert listed.exit_code == 0 and str(out) in listed.output

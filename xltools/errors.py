@@ -5,9 +5,15 @@ Data problems (a bad file, a contradicting vendor) are never raised: they are pr
 mapping or roster, an option value that makes no sense, an output that cannot be written.
 Every message is one Japanese sentence naming the path and the next step; the CLI prints it as
 one ``エラー:`` line and exits with :attr:`XltoolsError.exit_code`, the web page shows it.
+
+:func:`output_error` and :func:`input_error` turn an :class:`OSError` on a path into that
+sentence, so every writer and reader says the same thing for the same mistake.
 """
 
 from __future__ import annotations
+
+import errno
+import os
 
 
 class XltoolsError(Exception):
@@ -37,4 +43,47 @@ class OutputError(XltoolsError):
     """An output cannot be written (folder missing, read-only, file open in Excel) (exit 3)."""
 
 
-__all__ = ["XltoolsError", "UsageError", "InputError", "OutputError"]
+_LOCKED = (errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
+    """One sentence for an output that cannot be written, naming the next step.
+
+    A file that exists but cannot be replaced is almost always open in Excel (Windows locks
+    it): the user is told to close it. A folder that cannot be written asks for another place.
+    """
+    p = os.fspath(path)
+    if isinstance(exc, PermissionError) or exc.errno in _LOCKED:
+        if os.path.isfile(p):
+            return OutputError(f"{p} に書き込めません（{_why(exc)}）。Excel などで開いている場合は"
+                               "閉じてから再実行してください。")
+        return OutputError(f"{p} に書き込めません（{_why(exc)}）。書き込めるフォルダを指定して"
+                           "再実行してください。")
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"{p} に書き込めません（ディスクの空きがありません）。空きを作るか"
+                           "別の場所を指定して再実行してください。")
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        return OutputError(f"{p} に書き込めません（途中のフォルダと同じ名前のファイルがあります）。"
+                           "別の場所か名前を指定して再実行してください。")
+    if isinstance(exc, IsADirectoryError):
+        return OutputError(f"{p} はフォルダです。ファイル名（例: 集計.xlsx）を指定して再実行してください。")
+    return OutputError(f"{p} に書き込めません（{_why(exc)}）。出力先を確認して再実行してください。")
+
+
+def input_error(path: str | os.PathLike[str], exc: OSError) -> InputError:
+    """One sentence for an input that cannot be read."""
+    p = os.fspath(path)
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{p} が見つかりません。パスを確認して再実行してください。")
+    if isinstance(exc, PermissionError):
+        return InputError(f"{p} を読めません（アクセス権がありません）。読めるようにするか、"
+                          "コピーしてから再実行してください。")
+    return InputError(f"{p} を読めません（{_why(exc)}）。ファイルを確認して再実行してください。")
+
+
+__all__ = ["XltoolsError", "UsageError", "InputError", "OutputError", "output_error",
+           "input_error"]

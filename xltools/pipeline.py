@@ -121,6 +121,13 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
         sid = submission_id(book.sha256, sheet.name)
         forms.append(form_rows(book, located, sid, vocab))
     if not found_any:
+        from xltools.output.own import own_workbook
+
+        own = own_workbook(s.name for s in book.sheets)
+        if own:  # xltools' own output in an input folder: skipped, said once
+            out.problems = [p for p in out.problems if p["code"] != "form.sheet_skipped"]
+            out.problems.append(P.make("read.xltools_output", path=book.path, detail=own).row())
+            return out
         out.problems.append(P.make("form.not_recognised", path=book.path).row())
     filled = [f for f in forms if not is_untouched(*f)]
     for subs, answers, problems in forms:

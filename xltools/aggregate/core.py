@@ -35,6 +35,7 @@ from xltools.aggregate.roster import NameIndex, RosterError, resolve_column
 from xltools.aggregate.tables import TableViews, table_views
 from xltools.checks.rules import Facts, Rule, load_rules
 from xltools.checks.rules import run as run_rules
+from xltools.errors import UsageError
 from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.labels import ANSWER_JA, FORM_JA, VARIANT_JA
 from xltools.output import schema
@@ -47,7 +48,7 @@ DEFAULT_KIND = {"pharmacy": "薬局", "hospital": "医療機関"}
 TOTAL = "全体"
 
 
-class ConsolidateError(ValueError):
+class ConsolidateError(UsageError, ValueError):
     """The consolidation cannot run as asked (e.g. an unknown ``group_by`` column)."""
 
 
@@ -120,20 +121,21 @@ def _frames(result: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def parse_as_of(value: str | dt.date | None) -> str:
-    """``as_of`` as an ISO date: today when ``None``; accepts 2025-04-01 and 2025/4/1."""
+    """``as_of`` as an ISO date: today when ``None``; accepts 2025-04-01, 2025/4/1,
+    令和8年4月1日, R8.4.1 (any full date the reader accepts in a form)."""
+    from xltools.decode import parse_date
+
     if value is None or value == "":
         return dt.date.today().isoformat()
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", str(value))
-    if not m:
-        raise ConsolidateError(f"基準日「{value}」を読めません。2025-04-01 の形で指定してください。")
-    try:
-        return dt.date(*map(int, m.groups())).isoformat()
-    except ValueError as exc:
-        raise ConsolidateError(f"基準日「{value}」は存在しない日付です。") from exc
+    got = parse_date(str(value), None)
+    if got.value is not None and not got.year_inferred:
+        return got.value.isoformat()
+    raise ConsolidateError(f"基準日「{value}」を読めません。2026-04-01・令和8年4月1日・R8.4.1 の"
+                           "いずれかの形で指定してください。")
 
 
 def edition_key(edition: str) -> tuple[int, str]:

@@ -33,6 +33,8 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from xltools.errors import UsageError
+
 ROSTER_COLUMNS: dict[str, str] = {
     "roster_id": "名簿ID",
     "facility_code": "医療機関コード",
@@ -63,7 +65,7 @@ KIND_ALIASES: dict[str, str] = {
 NEAR_MISS_CUTOFF = 75.0
 
 
-class RosterError(ValueError):
+class RosterError(UsageError, ValueError):
     """The roster cannot be used; the message names the file and what to fix."""
 
 

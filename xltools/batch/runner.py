@@ -54,6 +54,7 @@ from xltools import problems as P
 from xltools.batch.limit import GRACE, hard_limit, read_limited, timed_out
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
+from xltools.errors import XltoolsError
 from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.output.schema import TABLES, frame_from_columns
 from xltools.pipeline import FileRows, Result, read_file, to_result
@@ -72,7 +73,7 @@ FILES_COLUMNS = ("path", "sha256", "size", "modified", "outcome", "duplicate_of"
                  "submissions", "problems")
 
 
-class BatchError(RuntimeError):
+class BatchError(XltoolsError, RuntimeError):
     """The batch cannot run at all (no dask, unreachable scheduler); files never raise this."""
 
 
@@ -140,6 +141,55 @@ def expand(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
 
 # --------------------------------------------------------------------------------------------
 # workers
+
+_PRELOAD = ["xltools.pipeline", "xltools.batch.runner", "xltools.batch._warm"]
+
+
+def _context() -> mp.context.BaseContext:
+    """How worker processes start, independent of the current folder.
+
+    forkserver (where there is one, Python 3.11+): workers fork from a clean, single-threaded
+    server (fork from a process with threads can deadlock) with xltools preloaded, so each
+    start is cheap. The server is launched as ``python -c ...``, which puts the current folder
+    first on ``sys.path``: run from a folder holding a directory named ``xltools`` (a clone),
+    the server would import *that*. It is started with ``PYTHONSAFEPATH=1`` so it never looks
+    there. Elsewhere spawn, which sets the parent's ``sys.path`` before importing anything.
+    """
+    if "forkserver" in mp.get_all_start_methods() and sys.version_info >= (3, 11):
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        _start_forkserver()
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _start_forkserver() -> None:
+    from multiprocessing import forkserver
+
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
+
+
+def worker_count(jobs: int | None, files: int) -> int:
+    """Worker processes for ``files`` files: ``jobs`` (default one per CPU), never more than
+    the CPUs (more only compete for them) nor than the files."""
+    cpus = cpu_count()
+    return max(1, min(jobs or cpus, cpus, files or 1))
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity where the system tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 _WORKER: dict[str, Any] = {}
 
@@ -268,13 +318,7 @@ class _Pool:
         return self._pool
 
     def _new(self, jobs: int) -> ProcessPool:
-        methods = mp.get_all_start_methods()
-        # forkserver: workers start from a clean, single-threaded server (fork from a process
-        # with threads can deadlock), with xltools preloaded so each start is cheap
-        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["xltools.pipeline", "xltools.batch.runner", "xltools.batch._warm"])
-        return ProcessPool(jobs, initializer=_init_worker, context=ctx,
+        return ProcessPool(jobs, initializer=_init_worker, context=_context(),
                            initargs=(self.mappings, self.passwords, os.environ.get(CRASH_ENV),
                                      self.time_limit, os.environ.get(HANG_ENV)))
 
@@ -350,27 +394,29 @@ class _Pool:
 
 
 class _Fallback:
-    """The pool, or inline parsing when worker processes cannot start here at all."""
+    """The pool, or inline parsing when worker processes cannot start here at all; the
+    reason is kept (``stats["fallback"]``) so the caller can say so: never silently slow."""
 
     def __init__(self, pool: _Pool, inline: _Inline) -> None:
         self.runner: _Pool | _Inline = pool
         self.inline = inline
+        self.reason = ""
 
     def submit(self, key: int, path: str, data: bytes) -> None:
         try:
             self.runner.submit(key, path, data)
-        except _PoolUnavailable:
+        except _PoolUnavailable as exc:
             pending = self.runner.buffer if isinstance(self.runner, _Pool) else []
-            self.runner = self.inline
+            self.runner, self.reason = self.inline, str(exc) or type(exc).__name__
             for task in pending:
                 self.inline.submit(*task)
 
     def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
         try:
             yield from self.runner.collect(keep)
-        except _PoolUnavailable:
+        except _PoolUnavailable as exc:
             pending = self.runner.buffer if isinstance(self.runner, _Pool) else []
-            self.runner = self.inline
+            self.runner, self.reason = self.inline, str(exc) or type(exc).__name__
             for task in pending:
                 self.inline.submit(*task)
             yield from self.inline.collect(0)
@@ -458,7 +504,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
     entries = [_Entry(i, p) for i, p in enumerate(listed)]
     total = len(entries)
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    workers = worker_count(jobs, total)
     done = 0
     answered: dict[str, str] = {}  # submission -> newest checked_on (for newest-wins)
 
@@ -479,11 +525,11 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         known = db.path_index([e.path for e in entries]) if db else {}
         if scheduler:
             runner: Any = _Dask(scheduler, catalogue, passwords)
-            limit = max(16, jobs * 16)
-        elif jobs == 1 or total <= 1:
+            limit = max(16, (jobs or os.cpu_count() or 1) * 16)
+        elif workers == 1:
             runner, limit = _Inline(catalogue, passwords, time_limit), 0
         else:
-            pool = _Pool(min(jobs, total), mappings, passwords, total)
+            pool = _Pool(workers, mappings, passwords, total)
             pool.time_limit = time_limit
             runner, limit = _Fallback(pool, _Inline(catalogue, passwords, time_limit)), 1
         first: dict[str, _Entry] = {}
@@ -514,6 +560,10 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         finally:
             runner.close()
         result = _assemble(entries, answered)
+        result.stats["jobs"] = 1 if isinstance(runner, _Inline) else workers
+        if getattr(runner, "reason", ""):
+            result.stats["jobs"] = 1
+            result.stats["fallback"] = runner.reason
         result.stats["seconds"] = round(time.perf_counter() - t0, 3)
         if db is not None and run_id is not None:
             db.end_run(run_id, result.stats)

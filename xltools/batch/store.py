@@ -1,6 +1,6 @@
 """The incremental store: what was read last time, so a re-run reads only what changed.
 
-One SQLite file (stdlib :mod:`sqlite3`, WAL mode) with three tables:
+One SQLite file (stdlib :mod:`sqlite3`) with three tables:
 
 ``files``
     the path index: path -> (size, mtime_ns, sha256). When a file's size and modification time
@@ -16,7 +16,17 @@ One SQLite file (stdlib :mod:`sqlite3`, WAL mode) with three tables:
     one row per batch run (when, how many files, how many parsed, seconds), for ``status``.
 
 Only the parent process writes (workers return rows; the parent stores them), so one
-connection and batched commits are enough; WAL lets ``xltools status`` read during a run.
+connection and batched commits are enough.
+
+Where it lives: by default in the user's local cache folder (``platformdirs``), one file per
+output, named after the output and a hash of its absolute path (:func:`location_for`). An
+office's output is often on a network share, where SQLite's locking is unreliable; the cache
+is always a local disk. ``$XLTOOLS_STORE_DIR`` moves the cache; ``--store`` is on by default.
+
+Safe against a kill at any moment: a rollback journal (``journal_mode=DELETE``, never WAL,
+which needs shared memory a network file system does not give) with ``synchronous=FULL``.
+A killed run leaves the last committed rows, which the next run reuses; the half-written
+transaction is rolled back when the file is next opened.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,16 +44,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xltools.errors import XltoolsError
 from xltools.pipeline import FileRows
 
 DEFAULT_NAME = "xltools-store.sqlite"
+STORE_DIR_ENV = "XLTOOLS_STORE_DIR"
 SCHEMA_VERSION = "1"
 
 # results that depend on more than the file's bytes are never stored: an encrypted file may be
 # opened next time with another password list, an internal error may be fixed by a retry, and a
 # file that ran out of time (--time-limit, a loaded machine) is read again next run
-NOT_STORED = frozenset({"read.encrypted", "read.decrypted", "read.internal_error",
-                        "read.vanished", "read.timeout"})
+NOT_STORED = frozenset({"read.encrypted", "read.wrong_password", "read.decrypted",
+                        "read.internal_error", "read.vanished", "read.timeout"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,8 +80,41 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
-class StoreError(RuntimeError):
+class StoreError(XltoolsError, RuntimeError):
     """The store cannot be opened or written (the message says which file and what to do)."""
+
+
+def cache_dir() -> Path:
+    """The folder of the stores: ``$XLTOOLS_STORE_DIR`` or the user's local cache."""
+    env = os.environ.get(STORE_DIR_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("xltools", appauthor=False)) / "stores"
+
+
+def location_for(out: str | os.PathLike[str]) -> Path:
+    """The store of one output (a folder or a workbook): same output, same store.
+
+    Named ``<output name>-<hash of its absolute path>.sqlite`` in :func:`cache_dir`, so two
+    outputs never share a store and ``xltools status --store OUTPUT`` finds it again.
+    """
+    absolute = os.path.normcase(os.path.abspath(os.fspath(out)))
+    digest = hashlib.sha256(absolute.encode("utf-8")).hexdigest()[:16]
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(absolute).name)[:40]
+    return cache_dir() / f"{stem or 'out'}-{digest}.sqlite"
+
+
+def find(path: str | os.PathLike[str]) -> Path:
+    """What ``xltools status --store PATH`` means: a store file, a folder holding one (the
+    old place beside the output), or an output whose store is in the cache."""
+    p = Path(path)
+    if p.is_file() and p.suffix == ".sqlite":
+        return p
+    if p.is_dir() and (p / DEFAULT_NAME).is_file():
+        return p / DEFAULT_NAME
+    return location_for(p)
 
 
 def reader_version() -> str:
@@ -124,15 +170,19 @@ class StoreSummary:
 class Store:
     """One SQLite store; open it in the parent process only (it is the single writer)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, commit_every: int = 200) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, commit_every: int = 200,
+                 commit_seconds: float = 2.0,
+                 output: str | os.PathLike[str] | None = None) -> None:
         self.path = str(path)
-        self.commit_every = commit_every
+        self.commit_every, self.commit_seconds = commit_every, commit_seconds
         self._pending = 0
+        self._committed = time.monotonic()
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            # a rollback journal, never WAL: safe on any disk, whole after a kill
+            self.db.execute("PRAGMA journal_mode=DELETE")
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
@@ -140,10 +190,13 @@ class Store:
             elif row[0] != SCHEMA_VERSION:
                 raise StoreError(f"ストア {self.path} の形式（{row[0]}）はこの版の xltools と"
                                  "合いません。別の --store を指定するか、このファイルを削除してください。")
+            if output is not None:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('output', ?)",
+                                (os.path.abspath(os.fspath(output)),))
             self.db.commit()
-        except sqlite3.Error as exc:
-            raise StoreError(f"ストア {self.path} を開けません（{exc}）。書き込める場所を --store で"
-                             "指定するか、--no-store で実行してください。") from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"ストア {self.path} を開けません（{exc}）。--no-store で実行するか、"
+                             f"環境変数 {STORE_DIR_ENV} で書き込めるフォルダを指定してください。") from exc
 
     # -- context ---------------------------------------------------------------------------
 
@@ -160,14 +213,18 @@ class Store:
             self.db.close()
 
     def _wrote(self) -> None:
+        """Commit in batches: every ``commit_every`` writes or ``commit_seconds``, whichever
+        comes first, so a run killed after minutes keeps what it read until seconds before."""
         self._pending += 1
-        if self._pending >= self.commit_every:
+        if (self._pending >= self.commit_every
+                or time.monotonic() - self._committed >= self.commit_seconds):
             self.commit()
 
     def commit(self) -> None:
         """Make what was stored so far durable (called in batches, and at the end of a run)."""
         self.db.commit()
         self._pending = 0
+        self._committed = time.monotonic()
 
     # -- path index ------------------------------------------------------------------------
 
@@ -259,6 +316,12 @@ class Store:
         return s
 
 
+    def output(self) -> str:
+        """The output this store belongs to (empty for a store given by path)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='output'").fetchone()
+        return str(row[0]) if row else ""
+
+
 @contextmanager
 def opened(path: str | os.PathLike[str] | Store | None) -> Iterator[Store | None]:
     """A store from a path (opened and closed here), an open store (left open), or None."""
@@ -273,8 +336,19 @@ def opened(path: str | os.PathLike[str] | Store | None) -> Iterator[Store | None
 
 
 def open_existing(path: str | os.PathLike[str]) -> Store:
-    """Open a store for reading its status; a missing file is an error, not a new store."""
-    if not Path(path).is_file():
-        raise StoreError(f"ストア {path} が見つかりません。xltools normalize を実行すると出力先の"
-                         f"隣に {DEFAULT_NAME} が作られます。--store でその場所を指定してください。")
-    return Store(path)
+    """Open a store for reading its status (a store file, or an output whose store is in the
+    cache); a missing store is an error, not a new store."""
+    found = find(path)
+    if not found.is_file():
+        raise StoreError(f"{path} のストアが見つかりません。xltools normalize か consolidate を"
+                         "--out にその出力を指定して実行すると作られます（--no-store を付けない場合）。"
+                         "--store には出力フォルダ・集計ブック、またはストアのファイルを指定してください。")
+    return Store(found)
+
+
+def known_stores() -> list[Path]:
+    """Every store in the cache, newest first (``xltools status`` without ``--store``)."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.sqlite"), key=lambda p: p.stat().st_mtime, reverse=True)

@@ -1,267 +1,175 @@
-"""Command line: thin click commands, each shaping options into one library call.
+"""Command line: thin click commands, each shaping options into one :mod:`xltools.api` call.
 
-stdout carries data, stderr carries progress and messages. Exit codes: 0 clean; 1 problems at
-or above ``--fail-on``; 2 usage error; 3 could not run (bad mapping, unwritable output).
-Heavy imports (pandas, the readers) happen inside command bodies so ``xltools --help`` is fast.
+options -> one api call -> render -> exit code. stdout carries data, stderr carries progress
+and messages. Exit codes: 0 clean; 1 problems at or above ``--fail-on``; 2 usage error; 3 could
+not run (bad mapping, missing input, unwritable output). Every error becomes one ``エラー:``
+line in one place (:mod:`xltools.cli.base`); shared options are declared once
+(:mod:`xltools.cli.options`). Heavy imports (pandas, the readers) happen inside command bodies
+so ``xltools --help`` is fast.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import click
 
-EXIT_PROBLEMS, EXIT_USAGE, EXIT_CANNOT_RUN = 1, 2, 3
-SEVERITIES = ("info", "warning", "error")
+from xltools.cli.base import (
+    EXIT_CANNOT_RUN,
+    Choice,
+    Group,
+    PathType,
+    fail,
+    option,
+    require_suffix,
+)
+from xltools.cli.consolidate import consolidate_command
+from xltools.cli.fill import fill_command
+from xltools.cli.learn import learn_command
+from xltools.cli.options import (
+    Reading,
+    exit_for,
+    fail_on_option,
+    mappings_option,
+    password_options,
+    read_options,
+    status_command,
+)
+
+FORMS_HEADERS = {"form": "様式", "edition": "版", "variants": "種類", "items": "項目数",
+                 "verified": "確認済み", "title": "表題", "source": "定義ファイル"}
 
 
-class CannotRun(click.ClickException):
-    """Bad mapping, unwritable output: one line, exit code 3."""
-
-    exit_code = EXIT_CANNOT_RUN
-
-
-def mappings_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--mappings", type=click.Path(file_okay=False), envvar="XLTOOLS_MAPPINGS",
-                        help="Extra mappings folder (overrides bundled forms of the same edition).")(f)
-
-
-def fail_on_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--fail-on", type=click.Choice(["never", *SEVERITIES]), default="never",
-                        show_default=True,
-                        help="Exit 1 when any problem has at least this severity.")(f)
-
-
-def _batch_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--jobs/--store/--password… when the batch runner is installed, else --password only."""
-    try:
-        from xltools.cli.options import batch_options
-    except ImportError:
-        f = click.option("--password", "passwords", multiple=True,
-                         help="Password for protected files (repeatable).")(f)
-        return click.option("--quiet", "-q", is_flag=True, help="No progress output.")(f)
-    return batch_options(f)
-
-
-def exit_for(problems: Any, fail_on: str) -> int:
-    if fail_on == "never" or problems is None or len(problems) == 0:
-        return 0
-    from xltools.problems import SEVERITY_RANK
-
-    limit = SEVERITY_RANK[fail_on]
-    worst = max(SEVERITY_RANK.get(s, 0) for s in problems["severity"])
-    return EXIT_PROBLEMS if worst >= limit else 0
-
-
-def load_catalogue_or_fail(mappings: str | None) -> Any:
-    from xltools.forms.catalogue import MappingError, load_catalogue
-
-    try:
-        return load_catalogue(mappings)
-    except MappingError as exc:
-        raise CannotRun(f"マッピングを読めません: {exc}") from exc
-
-
-def read_inputs(inputs: tuple[str, ...], mappings: str | None, **batch: Any) -> Any:
-    """One library call for every command that reads submissions.
-
-    The batch runner (parallel, store, progress) is used when installed; options it does not
-    take are left out, so the command line and the library can grow independently.
-    """
-    import inspect
-
-    load_catalogue_or_fail(mappings)
-    batch["passwords"] = list(batch.get("passwords") or ())
-    try:
-        from xltools.batch.runner import run
-    except ImportError:
-        from xltools.api import read_many
-
-        return read_many(inputs, mappings=mappings, passwords=batch["passwords"])
-    if "progress" not in batch and not batch.get("quiet"):
-        batch["progress"] = _progress_for_terminal()
-    accepted = inspect.signature(run).parameters
-    return run(inputs, mappings=mappings, **{k: v for k, v in batch.items() if k in accepted})
-
-
-def _progress_for_terminal() -> Any:
-    try:
-        from xltools.batch.progress import terminal_progress
-    except ImportError:
-        return None
-    return terminal_progress()
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="xltools")
+@click.group("xltools", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="xltools", message="%(prog)s %(version)s",
+                      help="版を表示して終わります。")
 def cli() -> None:
-    """Read, check and consolidate the healthcare-cybersecurity Excel forms.
+    """医療機関のサイバーセキュリティ対策の様式（チェックリスト・BCP確認表・契約の役割分担確認表）を
+    読み取り、突き合わせ、集計します。
 
     \b
-    Example:
+    例:
+        xltools consolidate 受領フォルダ/ --out 集計.xlsx --feedback 返送用/
         xltools normalize 受領フォルダ/ --out 結果/
-        xltools consolidate 受領フォルダ/ --out 集計.xlsx
+        xltools inspect 提出/さくら病院.xlsx
     """
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--out", "-o", required=True, type=click.Path(file_okay=False),
-              help="Folder for submissions/answers/problems (.csv and .parquet).")
-@click.option("--format", "formats", default="csv,parquet", show_default=True,
-              help="Comma-separated: csv, parquet.")
-@mappings_option
-@fail_on_option
-@_batch_options
-def normalize(inputs: tuple[str, ...], out: str, formats: str, mappings: str | None,
-              fail_on: str, **batch: Any) -> None:
-    """Read returned forms (files or folders) into three tidy tables.
+@click.argument("inputs", nargs=-1, required=True, type=PathType(exists=True), metavar="入力...")
+@option("--out", "-o", required=True, type=PathType(kind="dir"), metavar="フォルダ",
+        help="submissions・answers・problems の表を書くフォルダ（なければ作ります）。")
+@option("--format", "formats", default="csv,parquet", show_default=True, metavar="形式",
+        help="書く形式（カンマ区切り、大文字小文字は問いません）: csv（BOM 付き UTF-8）, parquet, "
+             "xlsx（tables.xlsx、表ごとに1シート）。")
+@fail_on_option()
+@read_options
+def normalize(inputs: tuple[str, ...], out: str, formats: str, fail_on: str,
+              reading: Reading) -> None:
+    """返ってきた様式（ファイルかフォルダ）を読み、整然とした3つの表に書き出します。
 
-    Writes submissions, answers and problems as CSV (UTF-8 with BOM) and Parquet.
+    表は submissions（様式1件に1行）・answers（項目の回答1つに1行）・problems（問題1件に1行）。
+    読めないファイルは止まらずに問題として記録します。
 
     \b
-    Example:
-        xltools normalize workbooks/samples --out out/
+    例:
+        xltools normalize workbooks/samples --out 結果/
+        xltools normalize 受領フォルダ/ --out 結果/ --format csv,xlsx --jobs 2
     """
-    from xltools.output.write import write_tables
+    from xltools import api
 
-    result = read_inputs(inputs, mappings, **batch)
-    try:
-        files = write_tables(result, out, tuple(f.strip() for f in formats.split(",") if f.strip()))
-    except OSError as exc:
-        raise CannotRun(f"出力先に書き込めません: {exc}") from exc
-    for f in files:
+    if out.lower().endswith((".csv", ".parquet", ".xlsx")):
+        fail(f"--out '{out}' はファイル名に見えます。表を書くフォルダを指定してください"
+             "（例: --out 結果/）。", 2)
+    done = api.normalize(inputs, out, formats=formats, **reading.keywords())
+    reading.finish(done.result)
+    for f in done.files:
         click.echo(str(f))
-    if not batch.get("quiet"):
-        click.echo(_summary(result), err=True)
-    sys.exit(exit_for(result.problems, fail_on))
-
-
-def _summary(result: Any) -> str:
-    """The batch's one-line summary (files, forms, problems, time) when the batch runner made
-    ``result``; a count of the three tables otherwise."""
-    if getattr(result, "stats", None):
-        from xltools.batch.progress import summary_line
-
-        return summary_line(result)
-    subs, answers, problems = result.submissions, result.answers, result.problems
-    files = subs["path"].nunique() if len(subs) else 0
-    sev = problems["severity"].value_counts().to_dict() if len(problems) else {}
-    return (f"様式 {len(subs)} 件（{files} ファイル）、回答 {len(answers)} 行、問題 "
-            f"{len(problems)} 件（エラー {sev.get('error', 0)}・警告 {sev.get('warning', 0)}・"
-            f"情報 {sev.get('info', 0)}）")
+    sys.exit(exit_for(done.result.problems, fail_on))
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=PathType(exists=True, kind="file"), metavar="ファイル")
+@option("--json", "as_json", is_flag=True, help="3つの表を JSON で表示します。")
+@fail_on_option("error")
 @mappings_option
-@click.option("--password", "passwords", multiple=True, help="Password for a protected file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the three tables as JSON instead.")
-def inspect(file: str, mappings: str | None, passwords: tuple[str, ...], as_json: bool) -> None:
-    """Show what xltools reads in one file: form, fields, answers, problems.
+@password_options
+def inspect(file: str, as_json: bool, fail_on: str, mappings: str | None,
+            passwords: list[str]) -> None:
+    """1つのファイルから何を読み取ったか（様式・記入欄・回答・問題）をセルごとに表示します。
+
+    ファイル自体を読めないとき（パスワード違い・壊れたファイルなど）は終了コード 3、
+    --fail-on（既定 error）以上の問題があれば 1 です。
 
     \b
-    Example:
+    例:
         xltools inspect workbooks/samples/01_R6_hospital_typed.xlsx
+        xltools inspect 提出/さくら病院.xlsx --password 1234 --json
     """
-    from xltools.api import read
-    from xltools.output.inspect import render, render_json, render_marks
+    from xltools import api
+    from xltools.output.inspect import render_json
 
-    load_catalogue_or_fail(mappings)
-    result = read(file, mappings=mappings, passwords=list(passwords))
-    if as_json:
-        click.echo(render_json(result))
-        return
-    click.echo(render(result, file))
-    marks = render_marks(file)
-    if marks:
-        click.echo(marks)
+    shown = api.inspect(file, mappings=mappings, passwords=passwords)
+    click.echo(render_json(shown.result) if as_json else shown)
+    problems = shown.result.problems
+    unreadable = problems[(problems["severity"] == "error")
+                          & problems["code"].str.startswith("read.")]
+    if len(unreadable):
+        click.echo(f"エラー: {unreadable['message'].iloc[0]}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    sys.exit(exit_for(problems, fail_on))
 
 
 @cli.command()
 @mappings_option
 def forms(mappings: str | None) -> None:
-    """List the forms and editions xltools knows, and where each mapping comes from.
+    """xltools が読める様式と版、それぞれの定義ファイルの場所を一覧にします。
 
-    The checklist editions first, then the contract role table and the BCP table; "verified"
-    counts the catalogued items whose existence was seen in a public copy.
+    チェックリストの版が先、次に契約の役割分担確認表と BCP 確認表。「確認済み」は
+    公開資料で存在を確かめた項目の数です。
 
     \b
-    Example:
+    例:
         xltools forms
         xltools forms --mappings my_mappings/
     """
-    from xltools.forms.catalogue import MappingError
-    from xltools.forms.table_catalogue import describe_tables
+    from xltools import api
+    from xltools.output.inspect import _table
 
-    cat = load_catalogue_or_fail(mappings)
-    try:
-        tables = describe_tables(mappings)
-    except MappingError as exc:
-        raise CannotRun(f"マッピングを読めません: {exc}") from exc
-    rows = [(m.form, m.edition, ",".join(m.variants), len(m.items),
-             sum(it.status == "verified" for it in m.items),
-             next((v.title for v in m.variants.values() if v.title), ""), m.source)
-            for m in sorted(cat.forms, key=lambda m: (m.form, m.edition))]
-    rows += [(t["form"], t["edition"], t["variant"], t["items"], t["verified"], t["title"],
-              t["source"]) for t in tables]
-    click.echo(f"{'form':<10} {'edition':<8} {'variants':<25} {'items':>5} {'verified':>8}  "
-               "title  source")
-    for form, edition, variants, items, verified, title, source in rows:
-        click.echo(f"{form:<10} {edition:<8} {variants:<25} {items:>5} {verified:>8}  "
-                   f"{title}  {source}")
+    rows = api.forms(mappings)
+    lines = [list(FORMS_HEADERS.values())]
+    lines += [[str(r[k]) for k in FORMS_HEADERS] for r in rows]
+    click.echo(_table(lines))
 
 
 @cli.command()
-@click.argument("form", type=click.Choice(["checklist", "contract", "bcp"]))
-@click.option("--edition", default="R8", show_default=True, help="Checklist edition (R5..R8).")
-@click.option("--variant", default="hospital", show_default=True,
-              type=click.Choice(["hospital", "pharmacy", "vendor"]))
-@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False),
-              help="Workbook to write (.xlsx).")
+@click.argument("form", type=Choice(["checklist", "contract", "bcp"]), metavar="様式")
+@option("--edition", default="R8", show_default=True, metavar="版",
+        help="チェックリストの版（R5〜R8、取り込んだ版も可）。")
+@option("--variant", default="hospital", show_default=True,
+        type=Choice(["hospital", "pharmacy", "vendor"]),
+        help="チェックリストの種類（医療機関・薬局・事業者）。")
+@option("-o", "--out", required=True, type=PathType(kind="file"), metavar="ファイル",
+        help="書き出す白紙様式（.xlsx）。")
 @mappings_option
 def template(form: str, edition: str, variant: str, out: str, mappings: str | None) -> None:
-    """Write a blank form generated from the mappings.
+    """マッピングから白紙の様式（checklist・contract・bcp）を作ります。
 
     \b
-    Example:
+    例:
         xltools template checklist --edition R7 --variant vendor -o R7_事業者確認用.xlsx
+        xltools template bcp -o BCP確認表.xlsx
     """
-    load_catalogue_or_fail(mappings)
-    try:
-        if form == "checklist":
-            from xltools.output.templates import write_template
+    from xltools import api
 
-            path = write_template(out, "checklist", edition, variant, mappings)
-        else:
-            from xltools.output import table_templates
-
-            writer = getattr(table_templates, f"write_{form}_template")
-            path = writer(out)
-    except (ValueError, KeyError) as exc:
-        raise click.UsageError(str(exc)) from exc
-    except OSError as exc:
-        raise CannotRun(f"書き込めません: {exc}") from exc
-    click.echo(str(path))
+    require_suffix(out, (".xlsx",), "--out", "様式.xlsx")
+    click.echo(str(api.template(form, out, edition=edition, variant=variant, mappings=mappings)))
 
 
-def _register_commands() -> None:
-    """Commands that live in their own modules (consolidate, fill, learn, status)."""
-    from xltools.cli.consolidate import consolidate_command
-    from xltools.cli.fill import fill_command
-    from xltools.cli.learn import learn_command
-    from xltools.cli.options import status_command
-    from xltools.cli.serve import serve_command
+from xltools.cli.serve import serve_command  # noqa: E402  (the page; imports nothing heavy)
 
-    for cmd in (consolidate_command, fill_command, learn_command, status_command):
-        cli.add_command(cmd)
-    cli.add_command(serve_command)
-
-
-_register_commands()
+for _command in (consolidate_command, fill_command, learn_command, status_command, serve_command):
+    cli.add_command(_command)
 
 
 def main() -> None:
@@ -272,4 +180,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["cli", "main", "CannotRun", "Path"]
+__all__ = ["cli", "main"]

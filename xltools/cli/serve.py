@@ -8,29 +8,31 @@ import sys
 
 import click
 
+from xltools.cli.base import Count, Failure, command, option
 
-@click.command("serve")
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Port to listen on (0: any free port; the address is printed).")
-@click.option("--host", "host", default="127.0.0.1", show_default=True,
-              help="Address to bind. The default keeps the page on this PC; any other address "
-                   "(e.g. 0.0.0.0 for colleagues on the office network) requires the token.")
-@click.option("--open/--no-open", "open_browser", default=None,
-              help="Open the page in the browser (default: yes when on this PC only).")
-@click.option("--token", default=None, metavar="TOKEN",
-              help="Access token (default: generated when --host is not loopback).")
-@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
-              help="Extra host name the page may be reached by (repeatable; loopback names, the "
-                   "bind address and this machine's names are always allowed).")
+
+@command("serve")
+@option("--port", "-p", type=Count(0, 65535), default=8765, show_default=True, metavar="番号",
+        help="待ち受けるポート番号（0: 空いている番号。アドレスを表示します）。")
+@option("--host", "host", default="127.0.0.1", show_default=True, metavar="アドレス",
+        help="待ち受けるアドレス。既定ではこのパソコンからだけ使えます。ほかのアドレス（例: 事務所の"
+             "ネットワークの同僚向けに 0.0.0.0）ではアクセス用の token が必要になります。")
+@option("--open/--no-open", "open_browser", default=None,
+        help="ブラウザで画面を開きます（既定: このパソコンだけで使うときは開く）。")
+@option("--token", default=None, metavar="TOKEN",
+        help="アクセス用の token（既定: --host が自分のパソコン以外なら自動で作ります）。")
+@option("--allow-host", "allow_hosts", multiple=True, metavar="名前",
+        help="画面を開くときに使ってよいホスト名を追加します（繰り返し指定可。自分のパソコンの名前・"
+             "待ち受けアドレスは常に使えます）。")
 def serve_command(port: int, host: str, open_browser: bool | None, token: str | None,
                   allow_hosts: tuple[str, ...]) -> None:
-    """Start the page for staff: 集計, 一括記入 and 確認 in the browser.
+    """職員向けの画面（集計・一括記入・確認）をブラウザで使えるようにします。
 
-    Listens on 127.0.0.1 only unless --host says otherwise, and then demands an access
-    token (printed at start as a one-time URL). Stop with Ctrl+C.
+    --host を指定しない限り 127.0.0.1 だけで待ち受けます。指定したときはアクセス用の token
+    が必要です（起動時に一度だけ使える URL として表示します）。Ctrl+C で終わります。
 
     \b
-    Example:
+    例:
         xltools serve
         xltools serve --host 0.0.0.0 --port 8765 --no-open
     """
@@ -45,7 +47,7 @@ def serve_command(port: int, host: str, open_browser: bool | None, token: str | 
     try:
         sock = _bind(host, port)
     except OSError as exc:
-        raise click.ClickException(
+        raise Failure(  # one エラー: line, exit 3
             f"{host}:{port} で待ち受けできません（{exc.strerror or exc}）。--port で別の番号を指定してください。"
         ) from exc
     actual = sock.getsockname()[1]

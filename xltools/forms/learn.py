@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
+from xltools.errors import XltoolsError
 from xltools.forms.catalogue import (
     BUNDLED_DIR,
     VARIANTS,
@@ -112,12 +113,14 @@ GLOSSARY = (
 )
 
 
-class LearnError(Exception):
+class LearnError(XltoolsError):
     """The workbook cannot be learned from (unreadable, no item table); says what to do next."""
 
 
 class OptionNeeded(LearnError):
     """The workbook does not say something an option must (edition, fiscal year, variant)."""
+
+    exit_code = 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,17 +488,17 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
                       notes=skipped)
 
 
-def read_tables(sources: Sequence[tuple[str, str | None]], catalogue: Catalogue, form: str
-                ) -> tuple[list[SheetTable], list[str]]:
+def read_tables(sources: Sequence[tuple[str, str | None]], catalogue: Catalogue, form: str,
+                passwords: list[str] | None = None) -> tuple[list[SheetTable], list[str]]:
     """Every item table in the given workbooks, and notes on sheets and files skipped."""
     words = Words.of(catalogue)
     tables: list[SheetTable] = []
     notes: list[str] = []
     for path, variant in sources:
-        book = read_book(path)
+        book = read_book(path, passwords=passwords)
         if not book.sheets:
-            detail = "; ".join(p.message for p in book.problems) or "no sheets"
-            raise LearnError(f"cannot read {path}: {detail}")
+            detail = "; ".join(p.message for p in book.problems) or "シートがありません"
+            raise LearnError(f"{path} を読めません: {detail}")
         for sheet in book.sheets:
             table = read_table(Scan.of(sheet), words, catalogue, form, str(path), variant)
             if table is None:
@@ -504,8 +507,8 @@ def read_tables(sources: Sequence[tuple[str, str | None]], catalogue: Catalogue,
                 tables.append(table)
                 notes.extend(table.notes)
     if not tables:
-        raise LearnError("no item table found (a header row with 確認事項 and 1回目/回答 columns, "
-                         "or rows with known item texts); is this a checklist workbook?")
+        raise LearnError("項目表が見つかりません（確認事項と 1回目／回答 の列がある見出し行か、既知の"
+                         "項目の文言の行が必要です）。チェックリストの白紙様式を指定してください。")
     return tables, notes
 
 
@@ -1112,7 +1115,7 @@ def _pick_base(catalogue: Catalogue, form: str, edition: str, fiscal_year: int,
     if base:
         known = [m.edition for m in catalogue.editions(form)]
         if base not in known:
-            raise OptionNeeded(f"--base {base}: no such {form} edition; known: {', '.join(known)}")
+            raise OptionNeeded(f"--base {base}: {form} にその版はありません（既知の版: {', '.join(known)}）。")
         return catalogue.get(form, base)
     maps = catalogue.editions(form)
     same = [m for m in maps if m.edition == edition]
@@ -1126,7 +1129,7 @@ def _pick_base(catalogue: Catalogue, form: str, edition: str, fiscal_year: int,
 def learn(sources: Iterable[Any], *, form: str = "checklist", edition: str = "",
           fiscal_year: int | None = None, variant: str | None = None, base: str | None = None,
           mappings: str | os.PathLike[str] | None = None, accept_uncertain: bool = False,
-          catalogue: Catalogue | None = None) -> Learned:
+          catalogue: Catalogue | None = None, passwords: list[str] | None = None) -> Learned:
     """Learn one form edition from blank (or filled) workbooks.
 
     ``sources``: workbook paths, or ``(path, variant)`` pairs when a workbook's sheets do not
@@ -1137,26 +1140,26 @@ def learn(sources: Iterable[Any], *, form: str = "checklist", edition: str = "",
     be learned; uncertain items do not raise: see :attr:`Learned.ok`.
     """
     if variant is not None and variant not in VARIANTS:
-        raise OptionNeeded(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
+        raise OptionNeeded(f"様式「{variant}」は使えません。{', '.join(VARIANTS)} のどれかを指定してください。")
     catalogue = catalogue or load_catalogue(mappings)
     srcs = _sources(sources, variant)
     if not srcs:
-        raise LearnError("no workbook given")
-    tables, notes = read_tables(srcs, catalogue, form)
+        raise LearnError("ブックが指定されていません。公式の白紙様式を指定してください。")
+    tables, notes = read_tables(srcs, catalogue, form, passwords)
     edition = edition or _edition_from_titles(tables)
     if not edition:
-        raise OptionNeeded("edition unknown: the title prints no 令和N年度版; pass --edition (e.g. R9)")
+        raise OptionNeeded("版が分かりません（表題に「令和N年度版」がありません）。--edition で指定してください（例: --edition R9）。")
     fy = fiscal_year or fiscal_year_of_edition(edition)
     if fy is None:
-        raise OptionNeeded(f"edition {edition!r} is not written Rn: pass --fiscal-year too")
+        raise OptionNeeded(f"版「{edition}」は Rn の形ではありません。--fiscal-year も指定してください。")
     for t in tables:
         m = _ERA.search(t.title)
         if m and f"R{int(m.group(1).translate(_DIGITS))}" != edition:
             notes.append(f"{t.sheet}: 表題は「{m.group(0)}」だが edition={edition} / title says "
                          f"{m.group(0)}, learning as {edition}")
         if not t.variants:
-            raise OptionNeeded(f"{Path(t.path).name}!{t.sheet}: no 確認用 label in the sheet; say "
-                             f"which form it is with --variant (hospital, pharmacy, vendor)")
+            raise OptionNeeded(f"{Path(t.path).name}!{t.sheet}: シートに「確認用」の表示がありません。"
+                               "--variant（hospital, pharmacy, vendor）でどの様式か指定してください。")
     base_map = _pick_base(catalogue, form, edition, fy, base)
     known = Known.of(catalogue, form)
     notes += resolve_sheet_variants(tables)
@@ -1298,13 +1301,13 @@ def load_mapping_file(path: str | os.PathLike[str]) -> FormMapping:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise LearnError(f"cannot read mapping {p}: {exc.strerror or exc}") from exc
+        raise LearnError(f"マッピング {p} を読めません（{exc.strerror or exc}）。パスを確認してください。") from exc
     return parse_mapping(text, str(p))
 
 
 def check(mapping: FormMapping | str | os.PathLike[str], sources: Iterable[Any], *,
           variant: str | None = None, mappings: str | os.PathLike[str] | None = None,
-          catalogue: Catalogue | None = None) -> CheckReport:
+          catalogue: Catalogue | None = None, passwords: list[str] | None = None) -> CheckReport:
     """Read blank workbooks with ``mapping`` as the reader would; report per variant whether
     every expected (item, scope) row is found exactly once, nothing is left over, and the reader
     recognises the sheet as this edition when the mapping is installed."""
@@ -1321,9 +1324,9 @@ def check(mapping: FormMapping | str | os.PathLike[str], sources: Iterable[Any],
     checks: list[VariantCheck] = []
     notes: list[str] = []
     for path, var in _sources(sources, variant):
-        book = read_book(path)
+        book = read_book(path, passwords=passwords)
         if not book.sheets:
-            raise LearnError(f"cannot read {path}: " + "; ".join(p.message for p in book.problems))
+            raise LearnError(f"{path} を読めません: " + "; ".join(p.message for p in book.problems))
         for sheet in book.sheets:
             scan = Scan.of(sheet)
             table = read_table(scan, words, cat, m.form, str(path), var)

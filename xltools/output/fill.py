@@ -36,9 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from xltools.decode import Vocabulary, parse_date
+from xltools.errors import XltoolsError, output_error
 from xltools.forms.catalogue import Catalogue, FormMapping, Item, load_catalogue
 from xltools.forms.locate import Located, Scan, Words
 from xltools.labels import VARIANT_JA, scope_ja
+from xltools.output.atomic import ensure_folder, move_into
 from xltools.problems import Problem, make
 from xltools.text import _BRACKETS, cell_text, norm
 from xltools.xlsx.book import Sheet, read_book
@@ -76,7 +78,7 @@ def _problem(code: str, where: str, detail: str) -> Problem:
     return make(code, where=where, detail=detail)
 
 
-class FillError(ValueError):
+class FillError(XltoolsError, ValueError):
     """Base: something keeps ``fill`` from running; ``problems`` lists every reason at once."""
 
     exit_code = 2
@@ -84,7 +86,7 @@ class FillError(ValueError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__(self.message)
+        Exception.__init__(self, self.message)  # ``message`` is built from the problems
 
     @property
     def message(self) -> str:
@@ -207,7 +209,8 @@ def _find_header(rows: list[list[Any]], max_scan: int = 10) -> int | None:
     return None
 
 
-def read_tables(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Table], list[Problem]]:
+def read_tables(paths: Sequence[str | os.PathLike[str]], passwords: list[str] | None = None
+                ) -> tuple[list[Table], list[Problem]]:
     """Tables from the answers files: every sheet of an xlsx, or one table per CSV file."""
     tables: list[Table] = []
     problems: list[Problem] = []
@@ -222,7 +225,7 @@ def read_tables(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Table], l
             rows = [list(r) for r in csv.reader(io.StringIO(text))]
             sheets = [(p.name, rows)]
         else:
-            book = read_book(p)
+            book = read_book(p, passwords=passwords)
             if not book.sheets:
                 detail = "；".join(pr.message for pr in book.problems) or "シートがありません"
                 problems.append(_problem("fill.answers_unreadable", p.name, detail))
@@ -395,11 +398,11 @@ def _table_kind(t: Table) -> str:
 
 
 def load_answers(paths: Sequence[str | os.PathLike[str]], mapping: FormMapping, variant: str,
-                 catalogue: Catalogue | None = None) -> Answers:
+                 catalogue: Catalogue | None = None, passwords: list[str] | None = None) -> Answers:
     """Read and validate the answers files against one form; raise :class:`AnswersError`
     listing every problem at once."""
     catalogue = catalogue or load_catalogue()
-    tables, problems = read_tables(paths)
+    tables, problems = read_tables(paths, passwords)
     res = _Resolver(mapping, variant, Vocabulary.from_mapping(catalogue.vocabulary),
                     Words.of(catalogue))
     defaults: dict[Key, Answer] = {}
@@ -657,7 +660,8 @@ class Template:
         return self._layouts[part]
 
 
-def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = None) -> Template:
+def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = None,
+                  passwords: list[str] | None = None) -> Template:
     """Read and locate a template; raise :class:`TemplateError` when it cannot be filled.
 
     A checklist sheet is looked for first (with the reader's locator); a workbook without one
@@ -668,7 +672,7 @@ def open_template(path: str | os.PathLike[str], catalogue: Catalogue | None = No
     catalogue = catalogue or load_catalogue()
     path = str(path)
     name = Path(path).name
-    book = read_book(path)
+    book = read_book(path, passwords=passwords)
     if not book.sheets:
         detail = "；".join(p.message for p in book.problems) or "シートがありません"
         raise TemplateError([_problem("fill.template_unreadable", name, detail)])
@@ -1174,7 +1178,8 @@ def differences(answers: Answers, facility: Facility, final: dict[Key, Answer]) 
 def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
          out_dir: str | os.PathLike[str], *, name_pattern: str = DEFAULT_PATTERN,
          mark: str = "word", mappings: str | None = None,
-         progress: Callable[[str], None] | None = None) -> FillResult:
+         progress: Callable[[str], None] | None = None,
+         passwords: list[str] | None = None) -> FillResult:
     """Fill ``template`` once per facility of ``answers`` into ``out_dir``; write the summary.
 
     Everything is validated before the first file is written; files are rendered into a
@@ -1184,9 +1189,9 @@ def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Seq
     if mark not in MARKS:
         raise AnswersError([_problem("fill.bad_pattern", "--mark", f"{mark}: word か circle を指定してください。")])
     catalogue = load_catalogue(mappings)
-    tpl = open_template(template, catalogue)
+    tpl = open_template(template, catalogue, passwords)
     paths = [answers] if isinstance(answers, (str, os.PathLike)) else list(answers)
-    ans = load_answers(paths, tpl.mapping, tpl.variant, catalogue)
+    ans = load_answers(paths, tpl.mapping, tpl.variant, catalogue, passwords)
     needed = {k for f in ans.facilities for k in ans.final(f)}
     lost = [k for k in tpl.missing if k in needed]
     if lost:
@@ -1195,13 +1200,11 @@ def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Seq
                                          f"項目 {res} の行がテンプレートに見つからないため記入できません。")])
     suffix = Path(tpl.path).suffix.lower() if Path(tpl.path).suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
     names = plan_names(ans, name_pattern, tpl.label, suffix)
-    out = Path(out_dir)
+    out = ensure_folder(out_dir)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".xltools-fill-", dir=out))
     except OSError as exc:
-        raise TemplateError([_problem("fill.template_unreadable", str(out),
-                                         f"出力先に書き込めません（{exc}）。")]) from exc
+        raise output_error(out, exc) from exc
     warnings: list[Problem] = []
     written: list[Written] = []
     try:
@@ -1216,12 +1219,11 @@ def fill(template: str | os.PathLike[str], answers: str | os.PathLike[str] | Seq
             if progress:
                 progress(names[i])
         write_summary(staging / SUMMARY_NAME, written, tpl)
-        for w in written:
-            os.replace(staging / w.path.name, w.path)
-        os.replace(staging / SUMMARY_NAME, out / SUMMARY_NAME)
+        for w in written:  # each file flushed, then renamed into place: whole or absent
+            move_into(staging / w.path.name, w.path)
+        move_into(staging / SUMMARY_NAME, out / SUMMARY_NAME)
     except OSError as exc:
-        raise TemplateError([_problem("fill.template_unreadable", str(out),
-                                         f"出力先に書き込めません（{exc}）。")]) from exc
+        raise output_error(out, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return FillResult(written, out / SUMMARY_NAME, _dedupe(warnings), tpl)

@@ -510,7 +510,8 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
     if kind == "ole" and _ole_is_encrypted(data):
         plain, which = decrypt(data, passwords or [])
         if plain is None:
-            b = _bad("read.encrypted", path, sha256=sha)
+            b = (_bad("read.wrong_password", path, f"{len(passwords)} 個", sha256=sha)
+                 if passwords else _bad("read.encrypted", path, sha256=sha))
             b.sha256 = sha
             return b
         problems.append(P.make("read.decrypted", path=path, detail=f"{which + 1} 番目"))
