@@ -5,7 +5,8 @@ Each step uses a dependency for what xltools needs it: the CLI (click) writing C
 (pyarrow), the consolidated workbook (xlsxwriter) with a roster matched by name (rapidfuzz),
 rosters read from xlsx (openpyxl) and from .xls/.ods through pandas' calamine engine (pandas
 2.2), the worker pool with a per-file time limit (pebble), a fill (lxml), an encrypted workbook
-opened with a password (msoffcrypto-tool).
+opened with a password (msoffcrypto-tool), a malformed mapping refused by its model
+(pydantic).
 """
 
 from __future__ import annotations
@@ -79,6 +80,18 @@ def main(samples: Path, locked: Path) -> None:
     filled = api.fill(template, answers, out / "filled")
     got = api.read(filled.files[0].path)
     check("fill (lxml, openpyxl) read back", set(got.answers[got.answers["round"] == 1]["answer"]) == {"yes"})
+
+    from xltools.forms.catalogue import BUNDLED_DIR
+
+    maps = out / "maps"
+    maps.mkdir()
+    r8 = (BUNDLED_DIR / "checklist" / "R8.yaml").read_text(encoding="utf-8")
+    (maps / "R9.yaml").write_text(r8.replace("edition: R8", "edition: R9").replace(
+        "  gate: true", '  gate: "false"', 1), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["normalize", str(samples), "--out", str(out / "m"),
+                                   "--mappings", str(maps), "--quiet"])
+    check(f"mapping models (pydantic) refuse gate: \"false\": exit {res.exit_code}",
+          res.exit_code == 3 and "items[0].gate" in res.output)
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]), Path(sys.argv[2]))
