@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,13 @@ EDITIONS = ("R5", "R6", "R7", "R8")
 VARIANTS = ("hospital", "pharmacy", "vendor")
 
 
-@pytest.fixture(autouse=True)
-def _store_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The stores a test makes go to a test folder, never to the user's cache."""
-    monkeypatch.setenv("XLTOOLS_STORE_DIR", str(tmp_path_factory.getbasetemp() / "stores"))
+@pytest.fixture(autouse=True, scope="session")
+def _store_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The stores tests make (session fixtures too) go to a test folder, never to the user's
+    cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XLTOOLS_STORE_DIR", str(tmp_path_factory.getbasetemp() / "stores"))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -219,6 +219,13 @@ def test_jobs_above_the_cpus_is_capped_with_a_note(inbox: Path, tmp_path: Path) 
     res = run("normalize", inbox, "--out", tmp_path / "o", "--jobs", "100000", "--no-store", "-q")
     assert res.exit_code == 0, res.output
     assert "注意: --jobs 100000 は CPU の数" in res.stderr
+    from xltools.batch.runner import cpu_count
+
+    if cpu_count() < 2:
+        return
+    res = run("normalize", GOOD, "--out", tmp_path / "o1", "--jobs", "2", "--no-store", "-q")
+    assert res.exit_code == 0, res.output
+    assert "ファイルが 1 件のため、--jobs 2 ではなく 1 プロセスで読みました" in res.stderr
 
 
 def test_consolidate_no_store_into_a_missing_folder(inbox: Path, tmp_path: Path) -> None:

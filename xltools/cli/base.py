@@ -120,6 +120,10 @@ def _show_usage_error(exc: click.UsageError) -> None:
     click.echo(PREFIX + japanese_usage(exc), err=True)
 
 
+# click >= 8.2 raises this for a group run without a command (8.1 prints the help itself)
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Japanese:
     """What :class:`Command` and :class:`Group` share: Japanese help and the one error path."""
 
@@ -142,7 +146,7 @@ class _Japanese:
             return run(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
             rv = run(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:
+        except _NO_ARGS_IS_HELP as exc:
             click.echo(exc.format_message(), err=True)
             sys.exit(EXIT_USAGE)
         except click.UsageError as exc:
@@ -207,24 +211,32 @@ class Group(_Japanese, click.Group):
                 formatter.write_dl([(n, c.get_short_help_str(width)) for n, c in commands])
 
 
+_EXTRAS = (("env var: ", "環境変数: "), ("default: ", "既定: "), ("required", "必須"))
+_EXTRA_BLOCK = re.compile(r"\[([^\[\]]*)\]$")
+
+
 class Option(click.Option):
-    """An option whose help extras (default, environment variable, required) are Japanese."""
+    """An option whose help extras (default, environment variable, required) are Japanese.
+
+    click writes them in English at the end of the help (``[env var: X; default: 60;
+    required]``, the same words in every click since 8.1); each is put in Japanese here."""
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        if self.hidden:
+        record = super().get_help_record(ctx)
+        if record is None:
             return None
-        extra = self.get_help_extra(ctx)
-        items = []
-        if "envvars" in extra:
-            items.append(f"環境変数: {', '.join(extra['envvars'])}")
-        if "default" in extra:
-            items.append(f"既定: {extra['default']}")
-        if "required" in extra:
-            items.append("必須")
-        text = self.help or ""
-        if items:
-            text = f"{text}  [{'; '.join(items)}]" if text else f"[{'; '.join(items)}]"
-        return self.get_help_spec(ctx), text
+        spec, text = record
+        m = _EXTRA_BLOCK.search(text)
+        if m:
+            items = []
+            for item in m.group(1).split("; "):
+                for english, japanese in _EXTRAS:
+                    if item.startswith(english):
+                        item = japanese + item[len(english):]
+                        break
+                items.append(item)
+            text = text[:m.start()] + f"[{'; '.join(items)}]"
+        return spec, text
 
 
 def option(*names: str, **kw: Any) -> Callable[[Any], Any]:
@@ -249,8 +261,13 @@ class Choice(click.Choice):
     def __init__(self, choices: Sequence[str]) -> None:
         super().__init__(list(choices), case_sensitive=False)
 
-    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
-        return f"「{value}」は選べません。{', '.join(map(str, self.choices))} のどれかを指定してください。"
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        wanted = str(value).casefold()
+        for choice in self.choices:
+            if str(choice).casefold() == wanted:
+                return choice
+        self.fail(f"「{value}」は選べません。{', '.join(map(str, self.choices))} のどれかを"
+                  "指定してください。", param, ctx)
 
 
 class PathType(click.ParamType):
@@ -286,8 +303,8 @@ class Count(click.ParamType):
         except ValueError:
             self.fail(f"「{value}」は整数ではありません。", param, ctx)
         if n < self.minimum or (self.maximum is not None and n > self.maximum):
-            upto = f"{self.maximum} 以下の" if self.maximum is not None else ""
-            self.fail(f"{self.minimum} 以上{upto}整数を指定してください（「{value}」）。", param, ctx)
+            upto = f"{self.maximum} 以下" if self.maximum is not None else ""
+            self.fail(f"{self.minimum} 以上{upto}の整数を指定してください（「{value}」）。", param, ctx)
         return n
 
 

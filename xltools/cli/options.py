@@ -127,6 +127,10 @@ class Reading:
         if stats.get("fallback"):
             note("並列に読むプロセスを起動できなかったため、1 プロセスで読みました"
                  f"（{stats['fallback']}）。")
+        elif self.jobs and stats.get("files") and self.jobs > stats["files"] \
+                and not self.scheduler:
+            note(f"ファイルが {stats['files']} 件のため、--jobs {self.jobs} ではなく "
+                 f"{stats.get('jobs', stats['files'])} プロセスで読みました。")
 
 
 def _jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

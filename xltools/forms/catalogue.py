@@ -172,7 +172,8 @@ class Catalogue:
             if m.form == form and m.edition == edition:
                 return m
         known = ", ".join(m.key for m in self.forms)
-        raise MappingError(f"no mapping for {form} {edition}; known: {known}")
+        raise MappingError(f"{form} の版「{edition}」の定義（マッピング）がありません（あるもの: {known}）。"
+                           "xltools forms で確認するか、xltools learn で取り込んでください。")
 
 
 def _merge_vocabulary(vocab: dict[str, Any], spec: VocabularyFile) -> None:
