@@ -206,7 +206,7 @@ class _Web:
         return job if job is not None and job.kind in PAGES else None
 
     def _gone(self, request: Request) -> Response:
-        message = "この結果は見つかりません（1時間たって削除されたか、削除ボタンで消されました）。もう一度お試しください。"
+        message = "この結果は見つかりません（時間がたって自動で削除されたか、削除ボタンで消されました）。もう一度お試しください。"
         if _wants_json(request):
             return JSONResponse({"error": message}, status_code=404)
         return self.templates.TemplateResponse(request, "gone.html", {
