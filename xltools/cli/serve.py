@@ -29,7 +29,8 @@ def serve_command(port: int, host: str, open_browser: bool | None, token: str | 
     """職員向けの画面（集計・一括記入・確認）をブラウザで使えるようにします。
 
     --host を指定しない限り 127.0.0.1 だけで待ち受けます。指定したときはアクセス用の token
-    が必要です（起動時に一度だけ使える URL として表示します）。Ctrl+C で終わります。
+    が必要です（起動時に token 付きの URL を表示します。開くとブラウザが覚え、アドレス欄から
+    token は消えます）。Ctrl+C で終わります。
 
     \b
     例:
