@@ -30,7 +30,7 @@ from xltools.xlsx.drawings import (
     _t,
     load_layout,
 )
-from xltools.xlsx.parts import rels_name, resolve_target
+from xltools.xlsx.parts import read_parts, rels_name, resolve_target
 
 __all__ = [
     "DrawingWriteError",
@@ -100,8 +100,7 @@ class _Package:
 
     def __init__(self, data: bytes) -> None:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                self.parts: dict[str, bytes] = {n: zf.read(n) for n in zf.namelist()}
+            self.parts: dict[str, bytes] = read_parts(data)
         except zipfile.BadZipFile as exc:
             raise DrawingWriteError(f"not an xlsx package: {exc}") from exc
 

@@ -1,12 +1,14 @@
 """Part names inside an xlsx package: where a part's relationships are, where a relationship
-points. Reading sheets (:mod:`xltools.xlsx.book`), reading drawings
+points, every part by name. Reading sheets (:mod:`xltools.xlsx.book`), reading drawings
 (:mod:`xltools.xlsx.drawings`) and writing shapes (:mod:`xltools.xlsx.drawing_writer`) resolve
 relationships the same way.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
+import zipfile
 
 
 def rels_name(part: str) -> str:
@@ -36,4 +38,11 @@ def resolve_target(part: str, target: str) -> str:
     return normalise(posixpath.dirname(part) + "/" + target)
 
 
-__all__ = ["normalise", "rels_name", "resolve_target"]
+def read_parts(data: bytes) -> dict[str, bytes]:
+    """Every part of a package by name, in archive order (to rewrite a package, or to compare
+    a template with its filled copy); :class:`zipfile.BadZipFile` when it is not a zip."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+__all__ = ["normalise", "read_parts", "rels_name", "resolve_target"]

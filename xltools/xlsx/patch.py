@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from xltools.xlsx.cells import Cell, address, col_letters, parse_ref  # noqa: F401  (re-exported)
+from xltools.xlsx.parts import read_parts
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -384,8 +385,7 @@ def _grow_dimension(root: etree._Element, cells: Mapping[Cell, object]) -> None:
 
 def parts_of(data: bytes) -> dict[str, bytes]:
     """Every part of a package by name (for comparing a template with its filled copy)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
+    return read_parts(data)
 
 
 __all__ = ["Patcher", "PatchError", "Styled", "address", "excel_serial", "is_date_format",
