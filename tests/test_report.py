@@ -259,7 +259,7 @@ def test_no_english_code_values(which: str, wb: openpyxl.Workbook, swb: openpyxl
             for h, c in zip(head, row, strict=False):
                 if h in QUOTED or not isinstance(c.value, str):
                     continue
-                assert c.value.strip().lower() not in CODES, (ws.title, h, c.coordinate, c.value)
+                assert c.value.strip() not in CODES, (ws.title, h, c.coordinate, c.value)
 
 
 def test_respondent_is_the_person_and_role_apart(swb: openpyxl.Workbook) -> None:
@@ -382,6 +382,7 @@ def test_letter_to_a_non_submitter_asks_and_never_thanks(
 
 def test_no_letter_has_an_empty_section(samples: tuple[Consolidation, Path, list[Path]]) -> None:
     for letter in samples[2]:
+        assert not {t.strip() for t in _texts(letter)} & CODES, letter.name
         sections = _sections(letter)
         assert sections, letter.name
         for title, body in sections:
@@ -455,6 +456,16 @@ def test_roster_in_the_forms_folder_is_not_read_as_a_form(
     assert str(ROSTER) not in files and len(files) == len(list(SAMPLES.iterdir())) - 1
     assert inputs_without_roster([SAMPLES], None) == [str(SAMPLES)]
     assert len(load_roster(ROSTER)) == 8
+
+
+def test_reader_skips_a_roster_with_a_note() -> None:
+    """Read without --roster (normalize, the web page's folder upload): one 情報 row, no error."""
+    got = api.read_many([ROSTER])
+    assert got.submissions.empty
+    assert list(got.problems["code"]) == ["form.roster_skipped"]
+    assert set(got.problems["severity"]) == {"info"}
+    blank = api.read_many([ROOT / "workbooks" / "templates" / "R8_医療機関確認用.xlsx"])
+    assert "form.roster_skipped" not in set(blank.problems["code"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
         sid = submission_id(book.sha256, sheet.name)
         forms.append(form_rows(book, located, sid, vocab))
     if not found_any:
+        from xltools.aggregate.roster import looks_like_roster
         from xltools.output.own import own_workbook
 
         own = own_workbook(s.name for s in book.sheets)
@@ -128,7 +129,11 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
             out.problems = [p for p in out.problems if p["code"] != "form.sheet_skipped"]
             out.problems.append(P.make("read.xltools_output", path=book.path, detail=own).row())
             return out
-        out.problems.append(P.make("form.not_recognised", path=book.path).row())
+        if any(looks_like_roster(s.rows) for s in book.sheets):  # a facility list beside the forms
+            out.problems = [p for p in out.problems if p["code"] != "form.sheet_skipped"]
+            out.problems.append(P.make("form.roster_skipped", path=book.path).row())
+        else:
+            out.problems.append(P.make("form.not_recognised", path=book.path).row())
     filled = [f for f in forms if not is_untouched(*f)]
     for subs, answers, problems in forms:
         if filled and not any(subs is f[0] for f in filled):

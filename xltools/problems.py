@@ -68,6 +68,8 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
     # --- form: recognition -----------------------------------------------------------------
     _k("form.not_recognised", ERROR, "様式を判別できません",
        "{name} にはチェックリスト・確認表として判別できるシートがありませんでした。公式様式で記入されているか確認してください。"),
+    _k("form.roster_skipped", INFO, "施設一覧（名簿）を読み飛ばしました",
+       "{name} は施設一覧（名簿）と見られるため、様式としては読みませんでした。名簿として使うときは --roster に指定してください。"),
     _k("form.sheet_skipped", INFO, "様式ではないシートを読み飛ばしました",
        "シート「{sheet}」は様式として判別できなかったため読み飛ばしました{detail}。"),
     _k("form.blank_sheet", INFO, "未記入の様式シートを読み飛ばしました",

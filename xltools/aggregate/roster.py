@@ -401,6 +401,21 @@ def _csv_frame(text: str) -> pd.DataFrame:
     return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
 
 
+def looks_like_roster(rows: Iterable[Iterable[object]]) -> bool:
+    """True when one of the first 20 rows is a roster's header: a facility-name column and
+    at least two of code, kind, area, group, each header exactly one of their names (a
+    form's label rows never hold those side by side)."""
+    exact = {fld: {plain_name(a) for a in aliases} for fld, aliases in HEADER_ALIASES.items()}
+    for r, row in enumerate(rows):
+        if r >= 20:
+            break
+        keys = {_header_key(v) for v in row if v not in (None, "")}
+        found = {fld for fld, names in exact.items() if keys & names}
+        if "name" in found and len(found) >= 3:
+            return True
+    return False
+
+
 def load_roster(path: str | Path) -> pd.DataFrame:
     """Read a roster file into a frame with :data:`ROSTER_COLUMNS` (+ its other columns).
 

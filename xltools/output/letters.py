@@ -164,7 +164,11 @@ def _sections(cons: Consolidation, f: dict[str, Any], include_notes: bool) -> li
                       & (cons.targets["overdue"] | (cons.targets["target_on"] == ""))]
     tf = cons.tables.findings
     tf = tf[tf["facility_id"] == fid] if len(tf) else tf
-    table_cols = [Col("item_id", "項目"), Col("message", "内容", "wrap"),
+    if len(tf):  # a checklist item (the BCP rule's) shows as its printed number
+        refs = dict(zip(cons.items["item_id"], cons.items["ref"], strict=True))
+        tf = tf.assign(item_label=[f"チェックリスト {refs[i]}" if i in refs else i
+                                   for i in tf["item_id"]])
+    table_cols = [Col("item_label", "項目", "wrap"), Col("message", "内容", "wrap"),
                   Col("vendor_name", "事業者", "wrap"), Col("left_cell", "セル（様式A）", "wrap"),
                   Col("right_cell", "セル（様式B）", "wrap")]
     out = [
