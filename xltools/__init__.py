@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["read", "read_many", "consolidate", "fill", "inspect", "learn", "__version__"]
+__all__ = ["read", "read_many", "normalize", "consolidate", "fill", "inspect", "learn", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
