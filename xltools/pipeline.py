@@ -13,9 +13,7 @@ import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from xltools import problems as P
 from xltools.checks.validate import Context
@@ -27,6 +25,9 @@ from xltools.forms.located import FormKind, LocatedForm
 from xltools.labels import VARIANT_JA
 from xltools.output.schema import frame
 from xltools.xlsx.book import Book, read_book
+
+if TYPE_CHECKING:  # frames are built by to_result only: workers never import pandas
+    import pandas as pd
 
 
 @dataclass

@@ -30,13 +30,16 @@ inputs (apart from the rows this module adds: duplicates and superseded submissi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import importlib
 import multiprocessing as mp
 import os
 import signal
 import stat as stat_mod
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -45,9 +48,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pebble import ProcessExpired, ProcessPool
 
 from xltools import problems as P
@@ -60,6 +62,9 @@ from xltools.output.schema import TABLES, frame_from_columns
 from xltools.pipeline import FileRows, Result, read_file, to_result
 from xltools.text import norm
 from xltools.xlsx.book import EXCEL_SUFFIXES
+
+if TYPE_CHECKING:  # pandas is imported when the frames are built, after the files are read
+    import pandas as pd
 
 #: files larger than this are not read into memory at all (a checklist is well under 1 MB)
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -81,8 +86,14 @@ class BatchError(XltoolsError, RuntimeError):
 class BatchResult(Result):
     """The three contract tables plus ``files`` (one row per input path) and run ``stats``."""
 
-    files: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FILES_COLUMNS))
+    files: pd.DataFrame = field(default_factory=lambda: _empty_files())
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _empty_files() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns=FILES_COLUMNS)
 
 
 @dataclass
@@ -274,6 +285,11 @@ class _Inline:
 _Task = tuple[int, str, bytes]  # (input index, path, bytes)
 
 
+def _import_quietly(module: str) -> None:
+    with contextlib.suppress(Exception):
+        importlib.import_module(module)
+
+
 class _PoolUnavailable(RuntimeError):
     """Worker processes cannot start here (e.g. a script read from stdin under spawn)."""
 
@@ -300,22 +316,37 @@ class _Pool:
         self.futures: dict[Future[list[FileRows]], list[_Task]] = {}
         self.buffer: list[_Task] = []
         self._pool: ProcessPool | None = None  # started on the first file to parse
+        self._starting = threading.RLock()
+
+    def start_soon(self) -> None:
+        """Start the workers in the background: the fork server (an interpreter importing
+        xltools) boots while this process reads and hashes the first files, and pandas is
+        imported meanwhile for the frames at the end (one core would otherwise sit idle)."""
+        threading.Thread(target=self._start_quietly, name="xltools-pool-start",
+                         daemon=True).start()
+        threading.Thread(target=_import_quietly, args=("pandas",), name="xltools-import",
+                         daemon=True).start()
+
+    def _start_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # reported when the pool is first used
+            self.pool  # noqa: B018 (starts it)
 
     @property
     def pool(self) -> ProcessPool:
         """The workers, started when first needed (a re-run served by the store needs none)."""
-        if self._pool is not None and not self._pool.active:  # broken: start afresh
-            self._stop(self._pool)
-            self._pool = None
-        if self._pool is None:
-            pool = self._new(self.jobs)
-            try:  # a pool that cannot start at all is an environment problem, not a file's
-                pool.schedule(os.getpid).result(timeout=120)
-            except Exception as exc:
-                self._stop(pool)
-                raise _PoolUnavailable(str(exc)) from exc
-            self._pool = pool
-        return self._pool
+        with self._starting:
+            if self._pool is not None and not self._pool.active:  # broken: start afresh
+                self._stop(self._pool)
+                self._pool = None
+            if self._pool is None:
+                pool = self._new(self.jobs)
+                try:  # a pool that cannot start at all is an environment problem, not a file's
+                    pool.schedule(os.getpid).result(timeout=120)
+                except Exception as exc:
+                    self._stop(pool)
+                    raise _PoolUnavailable(str(exc)) from exc
+                self._pool = pool
+            return self._pool
 
     def _new(self, jobs: int) -> ProcessPool:
         return ProcessPool(jobs, initializer=_init_worker, context=_context(),
@@ -332,6 +363,8 @@ class _Pool:
         return limit + GRACE if alone else files * (limit + GRACE) + GRACE
 
     def submit(self, key: int, path: str, data: bytes) -> None:
+        if self._pool is None and not self.futures and not self.buffer:
+            self.start_soon()  # the first file to parse: workers boot while more are hashed
         self.buffer.append((key, path, data))
         if len(self.buffer) >= self.chunk:
             self._flush()
@@ -388,9 +421,10 @@ class _Pool:
         pool.join()
 
     def close(self) -> None:
-        if self._pool is not None:  # all collected (or abandoned): end the workers
-            self._stop(self._pool)
-            self._pool = None
+        with self._starting:  # a start still under way finishes first, then stops
+            if self._pool is not None:  # all collected (or abandoned): end the workers
+                self._stop(self._pool)
+                self._pool = None
 
 
 class _Fallback:
@@ -670,14 +704,14 @@ def _by_column(rows: list[dict[str, Any]]) -> list[list[Any]]:
     """A file's answer rows as one list per column, each text interned: a batch repeats the
     same few item ids, answers, sources, dates and cell addresses hundreds of thousands of
     times, and rows read back from the store would otherwise hold a copy of each."""
-    return [[_intern(r.get(name)) for r in rows] for name in _ANSWER_COLUMNS]
-
-
-def _intern(value: Any) -> Any:
-    return sys.intern(value) if type(value) is str else value
+    intern = sys.intern  # inlined: this runs in the main process for every answer value
+    return [[intern(v) if type(v) is str else v for v in [r.get(name) for r in rows]]
+            for name in _ANSWER_COLUMNS]
 
 
 def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
+    import pandas as pd
+
     parts = [e.rows for e in entries if e.rows is not None]
     superseded(parts, answered)
     base = to_result(parts)  # submissions and problems; answers were kept by column

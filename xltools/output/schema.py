@@ -8,9 +8,10 @@ other tools rely on (see README); columns after them are additions for provenanc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when a frame is built: workers and start-up need none
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ FRAMES: dict[str, tuple[Column, ...]] = {**TABLES, "findings": FINDINGS}
 
 def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Build a frame of the declared columns and dtypes from row dicts (extra keys dropped)."""
+    import pandas as pd
+
     cols = FRAMES[table]
     names = [c.name for c in cols]
     df = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
@@ -137,6 +140,8 @@ def frame_from_columns(table: str, columns: dict[str, list[Any]]) -> pd.DataFram
     """Build a frame of the declared columns and dtypes from one list per column (missing
     columns empty). Ten times lighter than row dicts for the hundreds of thousands of answer
     rows of a big batch, and quicker to turn into a frame."""
+    import pandas as pd
+
     cols = FRAMES[table]
     n = max((len(v) for v in columns.values()), default=0)
     df = pd.DataFrame({c.name: columns.get(c.name, [None] * n) for c in cols})
