@@ -144,7 +144,9 @@ class ChecklistForm:
     PARTIAL = frozenset({"locate.item_missing", "form.no_answer_column", "locate.scope_unclear"})
 
     def locate(self, scan: Scan, catalogue: Catalogue) -> LocatedForm | None:
-        found = locate(scan, catalogue)
+        from xltools.forms import structure_cache  # it calls locate() on a miss
+
+        found = structure_cache.locate(scan, catalogue)
         if found is None:
             return None
         mapping = found.mapping
