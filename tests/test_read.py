@@ -93,11 +93,12 @@ def test_xls_and_ods_are_read(tmp_path: Path, good: Path, soffice: str) -> None:
 
 
 def test_internal_error_becomes_a_problem(monkeypatch: pytest.MonkeyPatch, good: Path) -> None:
-    from xltools.forms import checklist
+    from xltools.forms import checklist, structure_cache
 
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("bug")
 
+    structure_cache.clear()  # else a sheet read by an earlier test reuses its location
     monkeypatch.setattr(checklist, "locate", boom)
     res = api.read(good)
     assert _codes(res) == ["read.internal_error"]
