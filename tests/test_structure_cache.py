@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from testkit import synth, table_synth
+from testkit import relay, synth, table_synth
 from xltools.forms import structure_cache
 from xltools.forms.catalogue import load_catalogue
 from xltools.pipeline import expand_inputs, read_file, to_result
@@ -33,15 +33,31 @@ def _copies(folder: Path, official: bool, n: int, repeats: int, seed: int) -> No
             synth.write_workbook(folder / f"c{i:02d}_{k}.xlsx", [copy])
 
 
+def _one_round_copies(folder: Path, n: int, repeats: int, seed: int) -> None:
+    """One-round sheets (fields spelt every way, some with device rows under each item), each
+    returned several times; a device-row copy whose item row is answered must not reuse the
+    location of one whose device rows are."""
+    rng = random.Random(seed)
+    for i in range(n):
+        spec = relay.random_one_round(rng, seed + i)
+        if i % 2:
+            spec = replace(spec, scope_rows=True)
+        for k in range(repeats):
+            relay.write_one_round(folder / f"r{i:02d}_{k}.xlsx",
+                                  replace(spec, seed=spec.seed * 100 + k, blank=k == 2))
+
+
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     root = tmp_path_factory.mktemp("structure_cache")
-    folders = {"plain": root / "plain", "official": root / "official", "tables": root / "tables"}
+    folders = {"plain": root / "plain", "official": root / "official", "tables": root / "tables",
+               "one_round": root / "one_round"}
     for f in folders.values():
         f.mkdir()
     _copies(folders["plain"], official=False, n=8, repeats=3, seed=1900)
     _copies(folders["official"], official=True, n=12, repeats=4, seed=2900)
     table_synth.write_corpus(folders["tables"], n_contract=8, n_bcp=8, seed=19)
+    _one_round_copies(folders["one_round"], n=8, repeats=3, seed=3900)
     out = {k: expand_inputs([v]) for k, v in folders.items()}
     out["samples"] = expand_inputs([SAMPLES])
     return out
@@ -53,7 +69,7 @@ def _frames(files: list[str]) -> dict[str, pd.DataFrame]:
     return {"submissions": res.submissions, "answers": res.answers, "problems": res.problems}
 
 
-@pytest.mark.parametrize("corpus", ["plain", "official", "tables", "samples"])
+@pytest.mark.parametrize("corpus", ["plain", "official", "tables", "one_round", "samples"])
 def test_frames_identical_with_and_without_the_cache(corpora: dict[str, list[str]],
                                                      corpus: str) -> None:
     files = corpora[corpus]
@@ -95,5 +111,43 @@ def test_a_changed_printed_cell_is_located_the_full_way(tmp_path: Path) -> None:
     assert structure_cache.stats()["misses"] > before["misses"]
     with structure_cache.disabled():
         want = _frames([str(tmp_path / "c.xlsx")])
+    for name, frame in want.items():
+        pd.testing.assert_frame_equal(frame, got[name])
+
+
+def test_an_answer_on_the_item_row_above_device_rows_is_read_the_full_way(tmp_path: Path) -> None:
+    """Device rows under an item take its answers only while the item's own row is
+    unanswered: a copy answering on the item row must not reuse a location made from copies
+    answering on the device rows (the structure printed is the same)."""
+    import openpyxl
+
+    from xltools.forms import checklist
+    from xltools.forms.locate import Scan
+    from xltools.xlsx.book import read_book
+
+    spec = replace(relay.random_one_round(random.Random(5), 5), scope_rows=True, grid=False,
+                   scope_column=False)
+    a = tmp_path / "a.xlsx"
+    relay.write_one_round(a, spec)
+    sheet = read_book(a).sheets[0]
+    scan = Scan.of(sheet)
+    located = checklist.locate(scan, load_catalogue())
+    assert located is not None
+    # the first device row: its item-column cell is a device word, the row above the item's
+    device = min((h for h in located.rows if len(scan.text.get((h.row, h.col), "")) < 10),
+                 key=lambda h: h.row)
+    item_row = device.row - 1
+    assert len(scan.text.get((item_row, device.col), "")) > 10
+    answer_col = located.columns.answer[min(located.columns.answer)]
+    wb = openpyxl.load_workbook(a)
+    wb.save(tmp_path / "b.xlsx")  # saved by the same writer as the changed copy
+    wb[sheet.name].cell(item_row + 1, answer_col + 1).value = "はい"  # openpyxl counts from 1
+    wb.save(tmp_path / "c.xlsx")
+    files = [str(tmp_path / n) for n in ("b.xlsx", "b.xlsx", "c.xlsx")]
+    structure_cache.clear()
+    with structure_cache.disabled():
+        want = _frames(files)
+    structure_cache.clear()
+    got = _frames(files)
     for name, frame in want.items():
         pd.testing.assert_frame_equal(frame, got[name])

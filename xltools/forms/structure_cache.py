@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xltools.forms import checklist
+from xltools.forms import locate as locate_module
 from xltools.forms.catalogue import Catalogue
 from xltools.forms.locate import (
     ITEM_REVIEW,
@@ -329,6 +330,15 @@ def _template(located: Located, scan: Scan, catalogue: Catalogue) -> Template | 
             variable.add(origin)
     for f in located.fields.values():
         variable.add((f.row, f.col))
+    # split_scope_rows gives an item's answers to the device rows under it when the item's own
+    # row is unanswered: that decision reads answers, so no template for an item with device
+    # rows (nor a variable cell on the row under an item, where a device label would stand)
+    below = {r + 1 for r in item_col if r + 1 not in item_col}
+    device_row = getattr(locate_module, "_device_row", None)
+    if device_row is None or any(r in below for r, _c in variable) or any(
+            device_row(scan, r + 1, c, answer_cols, cols.scope, words)
+            for r, c in item_col.items() if r + 1 in below):
+        return None
     # where the locator reads and a variable cell may not stand
     low = max(first - _HEADER_UP, min(header) - 1)
     for r, _c in variable:
