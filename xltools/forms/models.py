@@ -440,9 +440,11 @@ def _error_line(source: str, exc: ValidationError, data: Any) -> str:
     return f"{source}: {path}: {_message(err)}" if path else f"{source}: {_message(err)}"
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader refusing a key written twice in one mapping (PyYAML keeps the last
-    silently, so the first, perhaps corrected, value would vanish)."""
+    silently, so the first, perhaps corrected, value would vanish). libyaml's parser when
+    PyYAML has it (the wheels do): the same documents, about 15x faster to parse, and every
+    run parses the mappings before its first file."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
