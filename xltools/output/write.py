@@ -17,13 +17,14 @@ import numbers
 import re
 from collections.abc import Iterable
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from xltools.errors import OutputError, UsageError
 from xltools.output.atomic import ensure_folder, replacing
 from xltools.output.schema import TABLES
+
+if TYPE_CHECKING:  # imported when tables are written: parse_formats runs before any file is read
+    import pandas as pd
 
 #: the output formats ``normalize`` writes, in the order they are listed
 FORMATS = ("csv", "parquet", "xlsx")
@@ -46,6 +47,8 @@ def _guarded(df: pd.DataFrame) -> pd.DataFrame:
     Each column's distinct values are tested, not its cells: a 10,000-file batch has millions
     of cells but a few thousand distinct texts, and only those found risky are replaced.
     """
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         s = out[col]
@@ -100,6 +103,8 @@ def write_tables(result: object, out_dir: str | Path,
 def write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> Path:
     """One workbook, one sheet per table, headers the contract's column names; texts stay
     texts (no formulas, no URLs, no numbers made of codes)."""
+    import numpy as np
+    import pandas as pd
     import xlsxwriter
 
     too_big = [n for n, df in frames.items() if len(df) > _XLSX_ROWS]
