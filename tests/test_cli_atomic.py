@@ -64,6 +64,10 @@ def test_killed_consolidate_leaves_the_previous_workbook_whole(
     out = tmp_path / "集計.xlsx"
     api.consolidate(half, out=out, as_of="2026-04-01", jobs=1)
     before = _rows(out)
+    complete = tmp_path / "complete" / "集計.xlsx"
+    complete.parent.mkdir()
+    api.consolidate(folder, out=complete, as_of="2026-04-01", jobs=1)
+    after = _rows(complete)  # what a run that got as far as replacing the workbook leaves
     killed_while_writing = 0
     for delay in (None, 0.0, 0.05, 0.2, 0.5, 1.0):
         proc = _start("consolidate", str(folder), "--out", str(out), "--as-of", "2026-04-01",
@@ -82,12 +86,15 @@ def test_killed_consolidate_leaves_the_previous_workbook_whole(
             continue  # finished before the kill: a new whole workbook, nothing to compare
         leftovers = list(tmp_path.glob(".集計.*"))
         killed_while_writing += bool(leftovers)
-        assert _rows(out) == before, f"killed after {delay}s"
+        # whole either way: the previous workbook, or (killed after the rename, while it
+        # cleaned up) the complete new one; never a half-written file
+        got = _rows(out)
+        assert got == before or (not leftovers and got == after), f"killed after {delay}s"
         for p in leftovers:
             p.unlink()
     assert killed_while_writing >= 2, "the kills never landed while the workbook was written"
     done = api.consolidate(folder, out=out, as_of="2026-04-01", jobs=1)  # and a later run works
-    assert _rows(out) != before and len(done.facilities) > 0
+    assert _rows(out) == after != before and len(done.facilities) > 0
 
 
 def test_killed_normalize_leaves_a_usable_store(corpus: tuple[Path, list[object]],
