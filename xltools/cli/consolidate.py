@@ -65,13 +65,14 @@ def consolidate_command(inputs: tuple[str, ...], out: str, roster: str | None,
 
 
 def _summary(done: Any, out: str) -> str:
-    from xltools.aggregate.core import overview
+    from xltools.aggregate.core import needs_action
 
     cons = done.consolidation
-    ov = overview(cons)  # the 概要 dashboard's numbers: notes (情報) apart from disagreements
-    parts = [f"施設 {ov['expected']}", f"提出 {ov['submitted']}", f"未提出 {ov['missing']}",
-             f"要対応 {ov['action']}", f"不一致 {ov['findings_action']}（参考情報 {ov['findings_notes']}）",
-             f"期限超過 {ov['overdue_targets']}", f"要確認 {len(cons.problems)}"]
+    fac = cons.facilities
+    action = int(needs_action(cons.findings["severity"]).sum())  # as 概要: notes (情報) apart
+    parts = [f"施設 {len(fac)}", f"提出 {int(fac['submitted'].sum())}",
+             f"不一致 {action}（参考情報 {len(cons.findings) - action}）",
+             f"期限超過 {int(cons.targets['overdue'].sum())}", f"要確認 {len(cons.problems)}"]
     n_tables = len(cons.tables.contract) + len(cons.tables.bcp)
     if n_tables:
         parts.append(f"確認表 {n_tables}（不一致 {len(cons.tables.findings)}）")
