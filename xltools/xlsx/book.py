@@ -21,6 +21,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -878,26 +879,34 @@ def _ods_merges(book: Book) -> dict[str, list[tuple[int, int, int, int]]]:
     if root is None:
         return {}
     t = NS_ODS_TABLE
-    rep_c, rep_r = f"{{{t}}}number-columns-repeated", f"{{{t}}}number-rows-repeated"
     span_c, span_r = f"{{{t}}}number-columns-spanned", f"{{{t}}}number-rows-spanned"
     out: dict[str, list[tuple[int, int, int, int]]] = {}
     for table in root.iter(f"{{{t}}}table"):
         merges: list[tuple[int, int, int, int]] = []
-        r = 0
-        for row in table.iter(f"{{{t}}}table-row"):
-            c = 0
-            for cell in row:
-                if not isinstance(cell.tag, str):
-                    continue
-                cs, rs = int(cell.get(span_c, "1")), int(cell.get(span_r, "1"))
-                if (cs > 1 or rs > 1) and c < MAX_COLS:
-                    merges.append((r, c, r + rs - 1, c + cs - 1))
-                c += int(cell.get(rep_c, "1"))
-            r += int(row.get(rep_r, "1"))
-            if r > MAX_ROWS:
-                break
+        for r, c, cell in _ods_cells(table):
+            cs, rs = int(cell.get(span_c, "1")), int(cell.get(span_r, "1"))
+            if (cs > 1 or rs > 1) and c < MAX_COLS:
+                merges.append((r, c, r + rs - 1, c + cs - 1))
         out[table.get(f"{{{t}}}name", "")] = merges
     return out
+
+
+def _ods_cells(table: etree._Element) -> Iterator[tuple[int, int, etree._Element]]:
+    """Every cell element of an ODS table with its 0-based row and column, the repeat counts
+    (``number-rows-repeated`` / ``number-columns-repeated``) folded into the positions."""
+    t = NS_ODS_TABLE
+    rep_c, rep_r = f"{{{t}}}number-columns-repeated", f"{{{t}}}number-rows-repeated"
+    r = 0
+    for row in table.iter(f"{{{t}}}table-row"):
+        c = 0
+        for cell in row:
+            if not isinstance(cell.tag, str):
+                continue
+            yield r, c, cell
+            c += int(cell.get(rep_c, "1"))
+        r += int(row.get(rep_r, "1"))
+        if r > MAX_ROWS:
+            return
 
 
 # OBJ record object types that draw a mark: line, rectangle, oval, arc, text box, polygon,
@@ -1061,24 +1070,13 @@ def _ods_runs(book: Book) -> dict[str, dict[Cell, list[Run]]]:
             struck.add(st.get(f"{{{NS_ODS_STYLE}}}name"))
     if not struck:
         return out
-    t = NS_ODS_TABLE
-    for table in root.iter(f"{{{t}}}table"):
+    for table in root.iter(f"{{{NS_ODS_TABLE}}}table"):
         cells: dict[Cell, list[Run]] = {}
-        r = 0
-        for row in table.iter(f"{{{t}}}table-row"):
-            c = 0
-            for cell in row:
-                if not isinstance(cell.tag, str):
-                    continue
-                span = int(cell.get(f"{{{t}}}number-columns-repeated", "1"))
-                runs = _ods_cell_runs(cell, struck)
-                if runs and _interesting(runs):
-                    cells[(r, c)] = runs
-                c += span
-            r += int(row.get(f"{{{t}}}number-rows-repeated", "1"))
-            if r > MAX_ROWS:
-                break
-        out[table.get(f"{{{t}}}name", "")] = cells
+        for r, c, cell in _ods_cells(table):
+            runs = _ods_cell_runs(cell, struck)
+            if runs and _interesting(runs):
+                cells[(r, c)] = runs
+        out[table.get(f"{{{NS_ODS_TABLE}}}name", "")] = cells
     return out
 
 
