@@ -3,9 +3,8 @@
 * :func:`relabel` puts the user's own file names into the frames the batch runner returned,
   in place of the names the page stored the uploads under, before the consolidation and the
   workbook are made (so 集計.xlsx names the files as the user knows them).
-* :func:`overview_numbers` is the one adapter for the 概要 headline numbers. It counts from
-  the Consolidation's frames the way the 概要 sheet does; when the report room exposes those
-  numbers as data (``xltools.output.report.overview_numbers``) it is used instead.
+* :func:`overview_numbers`: the 概要 sheet's headline numbers
+  (``xltools.output.report.overview_numbers``) in the page's words.
 * :func:`missing_table`, :func:`problem_table`, :func:`finding_table`: the lists of the
   未提出, 要確認 and 不一致 sheets, a few columns each, in the workbook's Japanese headings.
 """
@@ -108,51 +107,13 @@ class Number:
 
 
 def overview_numbers(cons: Any) -> list[Number]:
-    """対象・提出・未提出・要確認・不一致・期限超過, counted as the 概要 sheet counts them."""
-    try:  # the report room's own numbers, once it exposes them
-        from xltools.output.report import overview_numbers as from_report  # type: ignore[attr-defined]
-    except ImportError:
-        from_report = None
-    if from_report is not None:
-        numbers = [Number(**n) if isinstance(n, dict) else n for n in from_report(cons)]
-        return [dataclasses.replace(n, label=page_words(n.label), note=page_words(n.note))
-                for n in numbers]
-    fac, missing, problems = cons.facilities, cons.missing, cons.problems
-    has_roster = bool(cons.has_roster)
-    submitted = int(fac["submitted"].sum()) if len(fac) else 0
-    expected = int(fac["in_roster"].sum()) if has_roster else len(fac)
-    not_submitted = int((fac["in_roster"] & ~fac["submitted"]).sum()) if has_roster else 0
-    action = int(problems["severity"].isin(["error", "warning"]).sum()) if len(problems) else 0
-    findings, table_findings = len(cons.findings), len(cons.tables.findings)
-    overdue = int(cons.targets["overdue"].sum()) if len(cons.targets) else 0
-    return [
-        Number("expected", "対象の施設" if has_roster else "確認できた施設", expected,
-               "名簿の施設数" if has_roster else "名簿なし：提出から数えた施設数"),
-        Number("submitted", "提出あり", submitted, "チェックリストを提出した施設", "good"),
-        Number("not_submitted", "未提出", not_submitted,
-               f"ほかに不足 {len(missing) - not_submitted} 件（未提出の一覧）"
-               if len(missing) > not_submitted else "名簿の施設のうち", "bad" if not_submitted else "plain")
-        if has_roster else
-        Number("not_submitted", "未提出・不足", len(missing), "名簿を付けると未提出の施設も数えます",
-               "warn" if len(missing) else "plain"),
-        Number("action", "要確認", action, "エラーと警告（ファイル・シート・セル）",
-               "warn" if action else "plain"),
-        Number("findings", "不一致", findings,
-               f"ほかに確認表の突き合わせ {table_findings} 件" if table_findings
-               else "医療機関と事業者の回答の食い違い", "warn" if findings else "plain"),
-        Number("overdue", "期限超過", overdue, f"基準日 {cons.as_of} で期限を過ぎた目標日",
-               "bad" if overdue else "plain"),
-    ]
+    """The 概要 sheet's own tiles (:func:`xltools.output.report.overview_numbers`), in the
+    page's words: the page and the workbook show the same numbers."""
+    from xltools.output.report import overview_numbers as from_report
 
-
-def overview_rows(cons: Any) -> list[tuple[str, str, int]]:
-    """What was read, by form, edition, variant and facility kind (区分, 項目, 件数); the
-    totals are the numbers above, so they are left out here."""
-    ov = getattr(cons, "overview", None)
-    if ov is None or not len(ov):
-        return []
-    return [(str(c), str(v), int(n)) for c, v, n in zip(ov["category"], ov["value"], ov["count"])
-            if str(c) != "合計"]
+    return [dataclasses.replace(Number(**n), label=page_words(n["label"]),
+                                note=page_words(n["note"]))
+            for n in from_report(cons)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,5 +203,5 @@ def table_finding_table(cons: Any) -> Table | None:
                   "確認表の食い違いはありません。")
 
 
-__all__ = ["relabel", "rename_text", "rename_in_workbook", "overview_numbers", "overview_rows", "Number", "Table",
+__all__ = ["relabel", "rename_text", "rename_in_workbook", "overview_numbers", "Number", "Table",
            "missing_table", "problem_table", "finding_table", "table_finding_table"]

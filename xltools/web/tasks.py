@@ -92,7 +92,7 @@ def consolidate_view(cons: Any, n_files: int) -> dict[str, Any]:
     extra = adapter.table_finding_table(cons)
     if extra is not None:
         tables.append(extra)
-    return {"numbers": adapter.overview_numbers(cons), "overview": adapter.overview_rows(cons),
+    return {"numbers": adapter.overview_numbers(cons),
             "tables": tables, "files": n_files, "as_of": cons.as_of}
 
 
