@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses as dc
+import json
 import random
 from pathlib import Path
 from types import SimpleNamespace
@@ -564,7 +565,8 @@ def test_two_sheets_with_one_label_are_told_apart_by_their_names(tmp_path: Path)
     for v in VARIANTS:
         assert _shape(learned.mapping, v) == _shape(m, v)
     assert learned.mapping.item("backup_recovery").texts == dict(m.item("backup_recovery").texts)
-    assert any("薬局用" in n or "医療機関用" in n for n in learned.notes)
+    assert any(p.code == "learn.variant_elsewhere" and p.sheet in ("薬局用", "医療機関用")
+               for p in learned.problems)
 
 
 def test_fields_below_the_table_are_not_items(tmp_path: Path) -> None:
@@ -577,3 +579,18 @@ def test_fields_below_the_table_are_not_items(tmp_path: Path) -> None:
     learned = learn([path], edition="R7", variant="vendor")
     assert _shape(learned.mapping, "vendor") == _shape(m, "vendor")
     assert {it.kind for it in learned.items} == {"matched"}
+
+
+def test_a_title_of_another_edition_is_a_problem_record(templates_dir: Path, tmp_path: Path) -> None:
+    """Learning an R6 blank (titled 令和6年度版) as R12 says so as a catalogued problem: code in --json, the Japanese
+    message in the report."""
+    path = templates_dir / "R6_vendor.xlsx"
+    learned = learn([path], edition="R12", fiscal_year=2030, accept_uncertain=True)
+    found = [p for p in learned.problems if p.code == "learn.title_edition_differs"]
+    assert found and found[0].sheet and "R12" in found[0].message
+    assert any(found[0].message in line for line in learned.report_lines())
+    res = CliRunner().invoke(learn_command, [str(path), "--edition", "R12", "--fiscal-year", "2030",
+                                             "--accept-uncertain", "--json", "--out",
+                                             str(tmp_path / "R12.yaml")])
+    assert res.exit_code == 0, res.output
+    assert "learn.title_edition_differs" in {p["code"] for p in json.loads(res.stdout)["problems"]}

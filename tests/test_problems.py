@@ -35,12 +35,13 @@ def test_message_fills_template_and_never_raises_on_missing_fields() -> None:
 
 
 def test_every_emitted_code_is_in_the_catalogue() -> None:
-    """Codes written as literals anywhere in the package (reader, tables, consolidation, fill)
+    """Codes written as literals anywhere in the package (reader, tables, consolidation, fill,
+    learn)
     and the consolidation's and fill's own lists all have a catalogue entry."""
     from xltools.aggregate.core import KINDS
 
     pattern = re.compile(r"[\"']((?:read|batch|form|locate|answer|mark|table|consolidate|fill"
-                         r"|crosscheck)\.[a-z_]+)[\"']")
+                         r"|crosscheck|learn)\.[a-z_]+)[\"']")
     sources = [*(ROOT / "xltools").rglob("*.py"), *(ROOT / "mappings").rglob("*.yaml")]
     emitted = {m.group(1) for f in sources for m in pattern.finditer(f.read_text(encoding="utf-8"))}
     emitted |= {r.code for r in load_rules()}

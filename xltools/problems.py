@@ -242,6 +242,23 @@ CATALOGUE: dict[str, Kind] = {k.code: k for k in [
        "テンプレートに項目の行がありません。{detail}"),
     _k("fill.no_date_cell", WARNING, "確認日を書く欄がありません",
        "確認日を書く欄がありません。{detail}"),
+    # --- learn: learning a new edition from the blank form, and --check (xltools.forms.learn) --
+    _k("learn.no_item_table", INFO, "項目表のないシートを読み飛ばしました",
+       "{name} のシート「{sheet}」には項目表がないため読み飛ばしました。"),
+    _k("learn.row_not_item", INFO, "項目とみなさなかった行があります",
+       "シート「{sheet}」の {cell} の行「{detail}」は項目の文として読めないため、項目とみなしませんでした。"),
+    _k("learn.variant_elsewhere", INFO, "同じ項目の別のシートを採用しました",
+       "シート「{sheet}」は{variant}としては読まず、同じ項目の別のシートを{variant}として採用しました。"),
+    _k("learn.title_edition_differs", WARNING, "表題の年度版と指定の版が異なります",
+       "シート「{sheet}」の表題は「{title}」ですが、版 {edition} として学習しました。"),
+    _k("learn.ref_differs", INFO, "項番が様式で異なります",
+       "項目 {item} の項番が様式で異なります（{detail}）。"),
+    _k("learn.scopes_differ", INFO, "対象が様式で異なります",
+       "項目 {item} の対象が様式で異なります（{detail}）。"),
+    _k("learn.no_mapping_items", INFO, "このマッピングの項目がないシートです",
+       "{name} のシート「{sheet}」にはこのマッピングの項目がありません。"),
+    _k("learn.no_variant_label", WARNING, "「確認用」の表示がありません",
+       "シート「{sheet}」に「確認用」の表示がないため、{detail}として確かめました。"),
 ]}
 
 

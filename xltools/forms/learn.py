@@ -56,7 +56,8 @@ from xltools.forms.locate import (
     parse_scope,
     split_scope_rows,
 )
-from xltools.labels import VARIANT_JA
+from xltools.labels import SCOPE_JA, VARIANT_JA
+from xltools.problems import Problem, make
 from xltools.text import norm
 from xltools.xlsx.book import Sheet, address, read_book
 
@@ -159,7 +160,7 @@ class SheetTable:
     date_column: bool
     rounds: int
     header_row: int
-    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def numbering(self) -> str:
@@ -406,7 +407,7 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
         return None
     known_sections = {norm(name): n for m in catalogue.editions(form) for n, name in m.sections.items()}
     rows: list[PrintedRow] = []
-    skipped: list[str] = []
+    skipped: list[Problem] = []
     sections: dict[int, str] = {}
     section: int | None = None
     heading: str | None = None
@@ -450,8 +451,8 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
         body, label = split_label_raw(body, words)
         if len(norm(body)) < 6 or not _is_sentence(body) and len(norm(body)) < 12:
             if len(norm(body)) >= 4:
-                skipped.append(f"{sheet.name}!{address(r, cols.item[0])}: 項目とみなさず / "
-                               f"not taken as an item: {item_raw.strip()[:30]}")
+                skipped.append(make("learn.row_not_item", path=path, sheet=sheet.name,
+                                    cell=address(r, cols.item[0]), detail=item_raw.strip()[:30]))
             continue
         column_scope = parse_scope(scan.text.get(sheet.merged_origin(r, cols.scope), ""), words) \
             if cols.scope is not None else ""  # a 対象 cell merged down over its items
@@ -485,15 +486,15 @@ def read_table(scan: Scan, words: Words, catalogue: Catalogue, form: str, path: 
     return SheetTable(path=path, sheet=sheet.name, variants=variants, variant_source=how,
                       label=label, title=title, rows=rows, sections=sections,
                       date_column=cols.date_column, rounds=cols.rounds, header_row=min(header),
-                      notes=skipped)
+                      problems=skipped)
 
 
 def read_tables(sources: Sequence[tuple[str, str | None]], catalogue: Catalogue, form: str,
-                passwords: list[str] | None = None) -> tuple[list[SheetTable], list[str]]:
-    """Every item table in the given workbooks, and notes on sheets and files skipped."""
+                passwords: list[str] | None = None) -> tuple[list[SheetTable], list[Problem]]:
+    """Every item table in the given workbooks, and problems on sheets and rows skipped."""
     words = Words.of(catalogue)
     tables: list[SheetTable] = []
-    notes: list[str] = []
+    problems: list[Problem] = []
     for path, variant in sources:
         book = read_book(path, passwords=passwords)
         if not book.sheets:
@@ -502,14 +503,14 @@ def read_tables(sources: Sequence[tuple[str, str | None]], catalogue: Catalogue,
         for sheet in book.sheets:
             table = read_table(Scan.of(sheet), words, catalogue, form, str(path), variant)
             if table is None:
-                notes.append(f"{Path(path).name}!{sheet.name}: 項目表なし・スキップ / no item table, skipped")
+                problems.append(make("learn.no_item_table", path=str(path), sheet=sheet.name))
             else:
                 tables.append(table)
-                notes.extend(table.notes)
+                problems.extend(table.problems)
     if not tables:
         raise LearnError("項目表が見つかりません（確認事項と 1回目／回答 の列がある見出し行か、既知の"
                          "項目の文言の行が必要です）。チェックリストの白紙様式を指定してください。")
-    return tables, notes
+    return tables, problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,12 +587,12 @@ def _names_variant(sheet_name: str, variant: str) -> bool:
     return mine and not others
 
 
-def resolve_sheet_variants(tables: list[SheetTable]) -> list[str]:
+def resolve_sheet_variants(tables: list[SheetTable]) -> list[Problem]:
     """Two sheets claiming one variant: continue each other when their items differ (R5 printed
     its 参考項目 on a second sheet), compete when they repeat the same items (two sheets labelled
     医療機関・薬局確認用, one worded for pharmacies). A sheet whose label or name names the variant
-    alone wins; the other keeps its other variants. Returns notes on what was dropped."""
-    notes: list[str] = []
+    alone wins; the other keeps its other variants. Returns problems on what was dropped."""
+    problems: list[Problem] = []
 
     def keys(t: SheetTable) -> set[str]:
         return {norm(r.text) for r in t.rows}
@@ -612,9 +613,9 @@ def resolve_sheet_variants(tables: list[SheetTable]) -> list[str]:
             if loser is rival:
                 kept[kept.index(rival)] = t
             loser.variants = tuple(x for x in loser.variants if x != v)
-            notes.append(f"{loser.sheet}: {VARIANT_JA[v]} は別のシートを採用 / {v} taken from "
-                         f"another sheet with the same items")
-    return notes
+            problems.append(make("learn.variant_elsewhere", path=loser.path, sheet=loser.sheet,
+                                 detail=v, variant=VARIANT_JA[v]))
+    return problems
 
 
 def _printed_items(tables: list[SheetTable]) -> dict[str, list[Printed]]:
@@ -687,7 +688,7 @@ class LearnedItem:
     status: str
     extra: dict[str, Any]  # gate, blank_ok_without_vendor, target_fiscal_year carried over
     rows: list[PrintedRow]
-    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -767,6 +768,20 @@ def _slug(text: str, section: int, taken: set[str]) -> str:
     return cand
 
 
+def _variant_differences(g: list[Printed], item_id: str) -> list[Problem]:
+    """One printed item whose ref or scopes differ between the variants' sheets."""
+    out: list[Problem] = []
+    refs = {p.ref for p in g}
+    if len(refs) > 1:
+        out.append(make("learn.ref_differs", item_id=item_id, item=item_id,
+                        detail="、".join(sorted(refs))))
+    if any(p.scopes != g[0].scopes for p in g):
+        detail = "、".join(f"{VARIANT_JA.get(p.variant, p.variant)}："
+                          + "・".join(SCOPE_JA.get(s, s) for s in p.scopes) for p in g)
+        out.append(make("learn.scopes_differ", item_id=item_id, item=item_id, detail=detail))
+    return out
+
+
 def _build_items(groups: list[list[Printed]], known: Known, base: FormMapping | None,
                  fiscal_year: int) -> list[LearnedItem]:
     taken = set(known.items) | {p.item_id for g in groups for p in g if p.item_id}
@@ -774,13 +789,7 @@ def _build_items(groups: list[list[Printed]], known: Known, base: FormMapping | 
     for g in groups:
         first = g[0]  # variants were visited in VARIANT_ORDER: the primary wording
         texts = {p.variant: p.text for p in g}
-        scopes, refs = first.scopes, {p.ref for p in g}
-        notes = []
-        if len(refs) > 1:
-            notes.append(f"番号が様式で異なる / ref differs by variant: {sorted(refs)}")
-        if any(p.scopes != scopes for p in g):
-            notes.append("対象が様式で異なる / scopes differ by variant: "
-                         + ", ".join(f"{p.variant}={p.scopes}" for p in g))
+        scopes = first.scopes
         section = next((p.section for p in g if p.section is not None), 0)
         kinds = {p.kind for p in g}
         kind = "uncertain" if "uncertain" in kinds else ("new" if "new" in kinds else "matched")
@@ -790,6 +799,7 @@ def _build_items(groups: list[list[Printed]], known: Known, base: FormMapping | 
         else:
             item_id = _slug(first.text, section, taken)
             score = 0.0
+        problems = _variant_differences(g, item_id)
         extra: dict[str, Any] = {}
         status = "learned"
         prior = (base.item(item_id) if base and item_id in {i.id for i in base.items}
@@ -806,7 +816,7 @@ def _build_items(groups: list[list[Printed]], known: Known, base: FormMapping | 
             variants=[v for v in VARIANTS if v in texts], scopes=list(scopes), texts=texts,
             score=score, candidate=best.candidate, candidate_score=best.candidate_score,
             runner_up=first.runner_up, runner_up_score=first.runner_up_score, status=status,
-            extra=extra, rows=[r for p in g for r in p.rows], notes=notes))
+            extra=extra, rows=[r for p in g for r in p.rows], problems=problems))
     keys = [ref_key(it.ref) for it in items]
     if all(keys) and len(set(keys)) == len(keys):
         items.sort(key=lambda it: ref_key(it.ref) or (0, 0))  # the official numbering order
@@ -998,8 +1008,8 @@ def _item_lines(it: LearnedItem, base: FormMapping | None, accept: bool) -> list
         head = f"- id: {_scalar(it.id)}  # {it.score:.0f}% uncertain"
     else:
         head = f"- id: {_scalar(it.id)}  # {it.score:.0f}% match"
-    for note in it.notes:
-        out.append(f"# note: {note}")
+    for p in it.problems:
+        out.append(f"# note: {p.message}")
     out += [head, f"  ref: {_scalar(it.ref)}", f"  section: {it.section}",
             f"  variants: {_flow(it.variants)}", f"  scopes: {_flow(it.scopes)}",
             f"  text: {_scalar(it.text)}"]
@@ -1030,7 +1040,7 @@ class Learned:
     removed: list[Item]
     base: str  # edition compared with ("" when none)
     tables: list[SheetTable]
-    notes: list[str]
+    problems: list[Problem]
     accept_uncertain: bool = False
 
     @property
@@ -1057,7 +1067,7 @@ class Learned:
             vs = "・".join(VARIANT_JA.get(v, v) for v in t.variants) or "様式不明 / variant unknown"
             out.append(f"  {Path(t.path).name}!{t.sheet}: {vs} ({t.variant_source}), "
                        f"{len(t.rows)} 行 / rows")
-        out += [f"  {n}" for n in self.notes]
+        out += [f"  {p.message}" for p in self.problems]
         counts = {k: sum(1 for it in self.items if it.kind == k) for k in ("matched", "uncertain", "new")}
         out.append(f"一致 {counts['matched']}・新規 {counts['new']}・要確認 {counts['uncertain']} / "
                    f"matched {counts['matched']}, new {counts['new']}, uncertain {counts['uncertain']}")
@@ -1065,7 +1075,7 @@ class Learned:
         for kind in order:
             out += ["  " + c.line() for c in self.changes if c.kind == kind]
         for it in self.items:
-            out += [f"  注 / note {it.id}: {n}" for n in it.notes]
+            out += [f"  注 / note {it.id}: {p.message}" for p in it.problems]
         if self.uncertain and not self.accept_uncertain:
             out.append("要確認の項目があります。確認して --accept-uncertain で受け入れるか、id を直してください。"
                        " / Uncertain items: review them, then rerun with --accept-uncertain or fix the ids.")
@@ -1082,8 +1092,13 @@ class Learned:
                         for c in self.changes],
             "sheets": [{"path": t.path, "sheet": t.sheet, "variants": list(t.variants),
                         "variant_source": t.variant_source, "rows": len(t.rows)} for t in self.tables],
-            "notes": self.notes,
+            "problems": [p.row() for p in self.all_problems],
         }
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        """The sheets' and files' problems, then each item's."""
+        return self.problems + [p for it in self.items for p in it.problems]
 
 
 def _sources(sources: Iterable[Any], variant: str | None) -> list[tuple[str, str | None]]:
@@ -1145,7 +1160,7 @@ def learn(sources: Iterable[Any], *, form: str = "checklist", edition: str = "",
     srcs = _sources(sources, variant)
     if not srcs:
         raise LearnError("ブックが指定されていません。公式の白紙様式を指定してください。")
-    tables, notes = read_tables(srcs, catalogue, form, passwords)
+    tables, problems = read_tables(srcs, catalogue, form, passwords)
     edition = edition or _edition_from_titles(tables)
     if not edition:
         raise OptionNeeded("版が分かりません（表題に「令和N年度版」がありません）。--edition で指定してください（例: --edition R9）。")
@@ -1155,14 +1170,14 @@ def learn(sources: Iterable[Any], *, form: str = "checklist", edition: str = "",
     for t in tables:
         m = _ERA.search(t.title)
         if m and f"R{int(m.group(1).translate(_DIGITS))}" != edition:
-            notes.append(f"{t.sheet}: 表題は「{m.group(0)}」だが edition={edition} / title says "
-                         f"{m.group(0)}, learning as {edition}")
+            problems.append(make("learn.title_edition_differs", path=t.path, sheet=t.sheet,
+                                 detail=m.group(0), title=m.group(0), edition=edition))
         if not t.variants:
             raise OptionNeeded(f"{Path(t.path).name}!{t.sheet}: シートに「確認用」の表示がありません。"
                                "--variant（hospital, pharmacy, vendor）でどの様式か指定してください。")
     base_map = _pick_base(catalogue, form, edition, fy, base)
     known = Known.of(catalogue, form)
-    notes += resolve_sheet_variants(tables)
+    problems += resolve_sheet_variants(tables)
     per_variant = _printed_items(tables)
     for seq in per_variant.values():
         _decide(seq, known)
@@ -1172,8 +1187,8 @@ def learn(sources: Iterable[Any], *, form: str = "checklist", edition: str = "",
     text = render_mapping(header, items, removed, base_map, accept_uncertain)
     mapping = parse_mapping(text, f"learned:{form}/{edition}")
     return Learned(text=text, mapping=mapping, items=items, changes=changes, removed=removed,
-                   base=base_map.edition if base_map else "", tables=tables, notes=notes,
-                   accept_uncertain=accept_uncertain)
+                   base=base_map.edition if base_map else "", tables=tables,
+                   problems=problems, accept_uncertain=accept_uncertain)
 
 
 def _header(tables: list[SheetTable], items: list[LearnedItem], base: FormMapping | None,
@@ -1260,7 +1275,7 @@ class VariantCheck:
 class CheckReport:
     mapping: FormMapping
     checks: list[VariantCheck]
-    notes: list[str]
+    problems: list[Problem]
 
     @property
     def complete(self) -> bool:
@@ -1271,7 +1286,7 @@ class CheckReport:
         out = [f"{m.form} {m.edition} ({m.source})"]
         for c in self.checks:
             out += c.lines()
-        out += self.notes
+        out += [p.message for p in self.problems]
         missing = sorted(set(m.variants) - {c.variant for c in self.checks})
         if missing:
             out.append("未確認の様式 / variants not in the workbook: " + ", ".join(missing))
@@ -1286,7 +1301,7 @@ class CheckReport:
                             "duplicates": c.duplicates, "unclear": c.unclear, "extra": c.extra,
                             "recognised": c.recognised, "complete": c.complete}
                            for c in self.checks],
-                "notes": self.notes}
+                "problems": [p.row() for p in self.problems]}
 
 
 def with_mapping(catalogue: Catalogue, mapping: FormMapping) -> Catalogue:
@@ -1322,7 +1337,7 @@ def check(mapping: FormMapping | str | os.PathLike[str], sources: Iterable[Any],
             texts.setdefault(norm(t), it.id)
     index = ItemIndex(tuple(texts), tuple(texts.values()))
     checks: list[VariantCheck] = []
-    notes: list[str] = []
+    problems: list[Problem] = []
     for path, var in _sources(sources, variant):
         book = read_book(path, passwords=passwords)
         if not book.sheets:
@@ -1331,11 +1346,11 @@ def check(mapping: FormMapping | str | os.PathLike[str], sources: Iterable[Any],
             scan = Scan.of(sheet)
             table = read_table(scan, words, cat, m.form, str(path), var)
             if table is None:
-                notes.append(f"{Path(path).name}!{sheet.name}: 項目表なし / no item table")
+                problems.append(make("learn.no_item_table", path=str(path), sheet=sheet.name))
                 continue
             hits, _unsure = find_item_rows(scan, index, words)
             if not hits:
-                notes.append(f"{Path(path).name}!{sheet.name}: この様式の項目なし / none of the mapping's items")
+                problems.append(make("learn.no_mapping_items", path=str(path), sheet=sheet.name))
                 continue
             cols = locate_columns(scan, hits, words)
             hits = split_scope_rows(scan, hits, cols, words)
@@ -1343,7 +1358,8 @@ def check(mapping: FormMapping | str | os.PathLike[str], sources: Iterable[Any],
             located = locate(scan, cat)
             variants = [v for v in table.variants if v in m.variants] or [next(iter(m.variants))]
             if not table.variants:
-                notes.append(f"{sheet.name}: 確認用の表示なし / no variant label; checked as {variants[0]}")
+                problems.append(make("learn.no_variant_label", path=str(path), sheet=sheet.name,
+                                     detail=VARIANT_JA.get(variants[0], variants[0])))
             hit_rows = {h.row for h in hits}
             for v in variants:
                 rows, dups, unclear, foreign = resolve_scopes(
@@ -1361,7 +1377,7 @@ def check(mapping: FormMapping | str | os.PathLike[str], sources: Iterable[Any],
                     duplicates=[(h.item_id, address(h.row, h.col)) for h in dups],
                     unclear=[(h.item_id, address(h.row, h.col)) for h in unclear],
                     extra=extra, recognised=rec, recognition_ok=ok))
-    return CheckReport(m, checks, notes)
+    return CheckReport(m, checks, problems)
 
 
 def _copy_hit(h: Any) -> Any:
