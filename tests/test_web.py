@@ -454,6 +454,12 @@ def test_consolidate_counts_equal_the_workbook(client: TestClient, tmp_path: Pat
         r'data-key="(\w+)">\s*<span class="n-label">([^<]+)</span>\s*'
         r'<span class="n-value">([\d,]+)</span>', page)}
     assert numbers and numbers == dashboard_numbers(wb["概要"])
+    # the page's lists split like the workbook: 不一致 holds what its tile counts (警告 and
+    # above), the 情報 notes are 参考情報, and together they are every finding
+    listed = {key: int(n.replace(",", "")) for key, n in re.findall(
+        r'data-table="(\w+)">\s*<h2>[^<]+<span class="count">([\d,]+) 件', page)}
+    assert listed["findings"] == numbers["不一致（要対応）"] == wb["不一致"].max_row - 1
+    assert listed["notes"] == numbers["参考情報"] > 0
     numbers["expected"] = numbers["対象施設"]
     letters = zipfile.ZipFile(io.BytesIO(client.get(f"{url}/download/letters").content))
     assert len(letters.namelist()) == int(numbers["expected"])

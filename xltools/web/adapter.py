@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from xltools.aggregate.core import needs_action
 from xltools.labels import ANSWER_JA as _ANSWER_JA
 from xltools.labels import SEVERITY_JA
 
@@ -184,12 +185,24 @@ def problem_table(cons: Any) -> Table:
                   "要確認の事項はありません。")
 
 
+_FINDING_COLS = [("severity", "重要度"), ("facility_name", "医療機関名"),
+                  ("vendor_name", "事業者名"), ("ref", "項番"),
+                  ("facility_answer", "医療機関の回答"), ("vendor_answer", "事業者の回答"),
+                  ("message", "内容")]
+
+
 def finding_table(cons: Any) -> Table:
-    return _table("findings", "不一致", cons.findings,
-                  [("severity", "重要度"), ("facility_name", "医療機関名"), ("vendor_name", "事業者名"),
-                   ("ref", "項番"), ("facility_answer", "医療機関の回答"),
-                   ("vendor_answer", "事業者の回答"), ("message", "内容")],
-                  "不一致はありません。")
+    """不一致 as the workbook's sheet lists it: 警告 and above only (its tile counts these)."""
+    f = cons.findings
+    return _table("findings", "不一致", f[needs_action(f["severity"])], _FINDING_COLS,
+                  "要対応の不一致はありません。")
+
+
+def notes_table(cons: Any) -> Table:
+    """参考情報: the 情報 notes the workbook keeps on their own sheet, out of 不一致's count."""
+    f = cons.findings
+    return _table("notes", "参考情報", f[~needs_action(f["severity"])], _FINDING_COLS,
+                  "参考情報はありません。")
 
 
 def table_finding_table(cons: Any) -> Table | None:
@@ -204,4 +217,5 @@ def table_finding_table(cons: Any) -> Table | None:
 
 
 __all__ = ["relabel", "rename_text", "rename_in_workbook", "overview_numbers", "Number", "Table",
-           "missing_table", "problem_table", "finding_table", "table_finding_table"]
+           "missing_table", "problem_table", "finding_table", "notes_table",
+           "table_finding_table"]

@@ -88,7 +88,7 @@ def consolidate_work(inbox: Inbox, opts: ConsolidateOptions) -> Callable[[Job], 
 
 def consolidate_view(cons: Any, n_files: int) -> dict[str, Any]:
     tables = [adapter.missing_table(cons), adapter.problem_table(cons),
-              adapter.finding_table(cons)]
+              adapter.finding_table(cons), adapter.notes_table(cons)]
     extra = adapter.table_finding_table(cons)
     if extra is not None:
         tables.append(extra)
