@@ -321,3 +321,16 @@ def _official_look(spec: Spec, rng: random.Random) -> Spec:
     lay = replace(lay, notes="top" if rng.random() < 0.15 else "", print_setup=rng.random() < 0.3,
                   font="ＭＳ Ｐゴシック" if rng.random() < 0.3 else None)
     return replace(spec, layout=lay)
+
+
+def write_distinct(folder: str | Path, n: int, *, rng_seed: int, first_seed: int, stem: str,
+                   name: str) -> Path:
+    """``n`` ordinary returned checklists, one facility each (``{name}病院{i}`` or
+    ``{name}薬局{i}``), so newest-wins never joins two of them."""
+    folder = Path(folder)
+    rng = random.Random(rng_seed)
+    for i in range(n):
+        spec = random_spec(rng, seed=first_seed + i)
+        spec.facility_name = f"{name}{'薬局' if spec.variant == 'pharmacy' else '病院'}{i}"
+        write_workbook(folder / f"{stem}{i}.xlsx", [spec])
+    return folder

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import shutil
 from pathlib import Path
 
@@ -30,13 +29,8 @@ def _without_superseded(res: api.Result) -> list[pd.DataFrame]:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six returned checklists, one facility each (no newest-wins interplay)."""
-    d = tmp_path_factory.mktemp("small")
-    rng = random.Random(7)
-    for i in range(6):
-        spec = synth.random_spec(rng, seed=100 + i)
-        spec.facility_name = f"テスト病院{i}" if spec.variant != "pharmacy" else f"テスト薬局{i}"
-        synth.write_workbook(d / f"f{i}.xlsx", [spec])
-    return d
+    return synth.write_distinct(tmp_path_factory.mktemp("small"), 6, rng_seed=7,
+                                first_seed=100, stem="f", name="テスト")
 
 
 def test_parallel_and_inline_equal_serial_read_many(corpus: tuple[Path, list]) -> None:

@@ -7,7 +7,6 @@ equipment register (calamine parses the whole sheet natively before the reader s
 
 from __future__ import annotations
 
-import random
 import shutil
 from pathlib import Path
 
@@ -39,13 +38,8 @@ def _big_workbook(path: Path) -> None:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four ordinary returned checklists."""
-    d = tmp_path_factory.mktemp("small")
-    rng = random.Random(11)
-    for i in range(4):
-        spec = synth.random_spec(rng, seed=200 + i)
-        spec.facility_name = f"時間病院{i}" if spec.variant != "pharmacy" else f"時間薬局{i}"
-        synth.write_workbook(d / f"t{i}.xlsx", [spec])
-    return d
+    return synth.write_distinct(tmp_path_factory.mktemp("small"), 4, rng_seed=11,
+                                first_seed=200, stem="t", name="時間")
 
 
 @pytest.fixture(scope="module")
