@@ -90,8 +90,7 @@ class Sheet:
     _ncols: int | None = field(default=None, repr=False)
     _list_cells: set[Cell] | None = field(default=None, repr=False)
     _list_big: bool = field(default=False, repr=False)
-    _origins: dict[int, tuple[bool, list[tuple[int, int, int]]]] | None = field(
-        default=None, repr=False)
+    _origins: dict[int, _Spans] | None = field(default=None, repr=False)
 
     def value(self, row: int, col: int) -> Any:
         if 0 <= row < len(self.rows):
@@ -112,23 +111,36 @@ class Sheet:
 
     def merged_origin(self, row: int, col: int) -> Cell:
         """The top-left cell of the merge holding (row, col), or the cell itself."""
+        origins = self._origins
+        if origins is None:
+            origins = self._origins = _merge_rows(self.merged)
+        spans = origins.get(row)
+        if spans is None:  # the common case: nothing merged in this row
+            return (row, col) if origins is not _HUGE else self.merged_span(row, col)[:2]
+        if type(spans) is list:  # asked ~200 times a file: the span lookup inlined
+            i = bisect.bisect_right(spans, (col, _AFTER)) - 1
+            if i >= 0:
+                span = spans[i]
+                if span[1] >= col:
+                    return (span[2], span[0])
+            return (row, col)
         return self.merged_span(row, col)[:2]
 
     def merged_span(self, row: int, col: int) -> tuple[int, int, int]:
         """(origin row, origin column, last column) of the merge holding (row, col), or the
         cell itself as a one-cell span."""
-        if self._origins is None:
-            self._origins = _merge_rows(self.merged)
-        if self._origins is _HUGE:  # too many merged rows to index: scan the list
+        origins = self._origins
+        if origins is None:
+            origins = self._origins = _merge_rows(self.merged)
+        if origins is _HUGE:  # too many merged rows to index: scan the list
             return next(((r0, c0, c1) for r0, c0, r1, c1 in self.merged
                          if r0 <= row <= r1 and c0 <= col <= c1), (row, col, col))
-        got = self._origins.get(row)
-        if got is None:
+        spans = origins.get(row)
+        if spans is None:
             return (row, col, col)
-        ordered, spans = got
-        if not ordered:  # overlapping merges in this row: the first listed wins
+        if type(spans) is tuple:  # overlapping merges in this row: the first listed wins
             return next(((r0, c0, c1) for c0, c1, r0 in spans if c0 <= col <= c1), (row, col, col))
-        i = bisect.bisect_right(spans, (col, *_AFTER)) - 1
+        i = bisect.bisect_right(spans, (col, _AFTER)) - 1
         if i >= 0:
             c0, c1, r0 = spans[i]
             if c1 >= col:
@@ -170,42 +182,46 @@ class Sheet:
 
 _HUGE: dict = {}  # marker: too many merged rows to index, scan the list instead
 
+# A row's merges: a list of (first col, last col, origin row) sorted by column, or, for a row
+# where merges overlap (a damaged file), a tuple of them in the file's order, scanned
+_Spans = list[tuple[int, int, int]] | tuple[tuple[int, int, int], ...]
 
-_AFTER = (1 << 30,)  # sorts after every (col, ...) tuple of the same first column
+_AFTER = 1 << 30  # (col, _AFTER) sorts after every (col, last col, origin row) span
 
 
 def _merge_rows(merged: list[tuple[int, int, int, int]], limit: int = 200_000
-                ) -> dict[int, tuple[bool, list[tuple[int, int, int]]]]:
-    """Row -> (sorted, [(first col, last col, origin row)]) of the merges crossing it.
+                ) -> dict[int, _Spans]:
+    """Row -> the merges crossing it, as :data:`_Spans`.
 
     One entry per merged row, not per merged cell: a 方眼紙 sheet merges nearly every cell
     over two or three grid columns, and indexing each cell cost more than reading the sheet.
     Merges are visited sorted by position, so a row's list comes out in column order unless
     a merge from a row above crosses it (then it is sorted). Overlapping merges (a damaged
     file) keep the first listed, as the cell scan did: such a row is kept unsorted, in the
-    file's order, and scanned.
+    file's order, and scanned. Nearly every merge spans one row: that case is the short path.
     """
-    if sum(r1 - r0 + 1 for r0, _c0, r1, _c1 in merged) > limit:
+    if sum(r1 - r0 for r0, _c0, r1, _c1 in merged) + len(merged) > limit:
         return _HUGE
     rows: dict[int, list[tuple[int, int, int]]] = {}
     unsorted: set[int] = set()
+    get = rows.get
     for r0, c0, r1, c1 in sorted(merged):
-        for r in range(r0, r1 + 1):
-            spans = rows.get(r)
+        span = (c0, c1, r0)
+        for r in (r0,) if r0 == r1 else range(r0, r1 + 1):
+            spans = get(r)
             if spans is None:
-                rows[r] = [(c0, c1, r0)]
-                continue
-            if c0 <= spans[-1][1]:  # left of, or overlapping, the previous merge in this row
-                unsorted.add(r)
-            spans.append((c0, c1, r0))
-    out = {r: (True, spans) for r, spans in rows.items()}
+                rows[r] = [span]
+            else:
+                if c0 <= spans[-1][1]:  # left of, or overlapping, the previous merge in this row
+                    unsorted.add(r)
+                spans.append(span)
+    out: dict[int, _Spans] = rows  # type: ignore[assignment]
     for r in unsorted:
         spans = sorted(rows[r])
         if any(spans[i][0] <= spans[i - 1][1] for i in range(1, len(spans))):
-            listed = [(c0, c1, r0) for r0, c0, r1, c1 in merged if r0 <= r <= r1]
-            out[r] = (False, listed)
+            out[r] = tuple((c0, c1, r0) for r0, c0, r1, c1 in merged if r0 <= r <= r1)
         else:
-            out[r] = (True, spans)
+            out[r] = spans
     return out
 
 
