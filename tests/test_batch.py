@@ -269,3 +269,27 @@ def test_a_file_over_the_time_limit_becomes_a_problem(small: Path,
 def test_time_limit_zero_means_none(small: Path) -> None:
     res = batch.run([small], jobs=1, time_limit=0)
     assert not (res.problems["code"] == "read.timeout").any() and len(res.submissions) == 6
+
+
+def test_answers_sent_as_arrow_make_the_frame_row_dicts_make(corpus: tuple[Path, list]) -> None:
+    """Workers send answers as Arrow tables; the frame must be the one row dicts give, odd
+    values included (a number where text belongs, absent keys, no rows at all)."""
+    from xltools.batch.packed import pack
+    from xltools.output.schema import arrow_table, frame, frame_from_arrow
+
+    folder, _ = corpus
+    catalogue = load_catalogue()
+    files = [read_file(f, catalogue) for f in sorted(folder.iterdir())[:6]]
+    rows = [a for f in files for a in f.answers]
+    packed = pack(files)
+    assert all(not f.answers for f in files)  # moved into the shared table
+    import pyarrow as pa
+
+    got = frame_from_arrow("answers", pa.concat_tables([p.answers() for p in packed if p.count]))
+    pdt.assert_frame_equal(got, frame("answers", rows))
+    odd = [{"submission_id": "s", "item_id": "x", "round": 2, "raw": 1.5},
+           {"submission_id": "t", "round": None}, {}]
+    pdt.assert_frame_equal(frame_from_arrow("answers", arrow_table("answers", odd)),
+                           frame("answers", odd))
+    pdt.assert_frame_equal(frame_from_arrow("answers", arrow_table("answers", [])),
+                           frame("answers", []))

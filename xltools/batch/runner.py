@@ -34,11 +34,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import importlib
-import multiprocessing as mp
 import os
 import signal
 import stat as stat_mod
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -46,25 +44,28 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
 from xltools import problems as P
+from xltools.batch import boot
+from xltools.batch.boot import cpu_count
 from xltools.batch.limit import GRACE, hard_limit, read_limited, timed_out
+from xltools.batch.packed import Parsed, pack, pack_one
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
 from xltools.errors import XltoolsError
 from xltools.forms.catalogue import Catalogue, load_catalogue
-from xltools.output.schema import TABLES, frame_from_columns
+from xltools.output.schema import frame, frame_from_arrow
 from xltools.pipeline import FileRows, Result, read_file, to_result
 from xltools.text import norm
 from xltools.xlsx.book import EXCEL_SUFFIXES
 
 if TYPE_CHECKING:  # pandas is imported when the frames are built, after the files are read
     import pandas as pd
+    import pyarrow as pa
 
 #: files larger than this are not read into memory at all (a checklist is well under 1 MB)
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -109,8 +110,8 @@ class _Entry:
     duplicate_of: str = ""
     why: str = ""  # why an unreadable file could not be read
     code: str = "read.vanished"
-    rows: FileRows | None = None
-    answers: list[list[Any]] | None = None  # the file's answer rows, one list per column
+    rows: FileRows | None = None  # submissions and problems
+    answers: pa.Table | None = None  # the file's answer rows (a slice of its chunk's table)
 
     @property
     def modified(self) -> str:
@@ -153,41 +154,6 @@ def expand(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # workers
 
-_PRELOAD = ["xltools.pipeline", "xltools.batch.runner", "xltools.batch._warm"]
-
-
-def _context() -> mp.context.BaseContext:
-    """How worker processes start, independent of the current folder.
-
-    forkserver (where there is one, Python 3.11+): workers fork from a clean, single-threaded
-    server (fork from a process with threads can deadlock) with xltools preloaded, so each
-    start is cheap. The server is launched as ``python -c ...``, which puts the current folder
-    first on ``sys.path``: run from a folder holding a directory named ``xltools`` (a clone),
-    the server would import *that*. It is started with ``PYTHONSAFEPATH=1`` so it never looks
-    there. Elsewhere spawn, which sets the parent's ``sys.path`` before importing anything.
-    """
-    if "forkserver" in mp.get_all_start_methods() and sys.version_info >= (3, 11):
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
-        _start_forkserver()
-        return ctx
-    return mp.get_context("spawn")
-
-
-def _start_forkserver() -> None:
-    from multiprocessing import forkserver
-
-    before = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
-    try:
-        forkserver.ensure_running()
-    finally:
-        if before is None:
-            os.environ.pop("PYTHONSAFEPATH", None)
-        else:
-            os.environ["PYTHONSAFEPATH"] = before
-
-
 def worker_count(jobs: int | None, files: int) -> int:
     """Worker processes for ``files`` files: ``jobs`` (default one per CPU), never more than
     the CPUs (more only compete for them) nor than the files."""
@@ -195,20 +161,14 @@ def worker_count(jobs: int | None, files: int) -> int:
     return max(1, min(jobs or cpus, cpus, files or 1))
 
 
-def cpu_count() -> int:
-    """The CPUs this process may run on (its affinity where the system tells it)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
 _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(mappings: str | None, passwords: list[str] | None,
                  crash_on: str | None = None, time_limit: float | None = None,
-                 hang_on: str | None = None) -> None:
+                 hang_on: str | None = None, for_store: bool = False) -> None:
     """Pool initializer: load the catalogue once per worker process."""
+    _WORKER["for_store"] = for_store
     _WORKER["catalogue"] = load_catalogue(mappings)
     _WORKER["passwords"] = passwords
     _WORKER["crash_on"] = crash_on
@@ -226,15 +186,16 @@ def _parse_in_worker(path: str, data: bytes, hard: bool = True) -> FileRows:
         return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data, seconds)
 
 
-def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[FileRows]:
-    return [_parse_in_worker(path, data) for path, data in tasks]
+def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[Parsed]:
+    return pack([_parse_in_worker(path, data) for path, data in tasks],
+                _WORKER.get("for_store", False))
 
 
 def _parse_with(path: str, data: bytes, catalogue: Catalogue,
-                passwords: list[str] | None) -> FileRows:
+                passwords: list[str] | None, for_store: bool = False) -> Parsed:
     """The dask task: everything it needs travels with it (no shared disk needed)."""
     _crash_hook(path)
-    return read_file(path, catalogue, passwords, data=data)
+    return pack_one(read_file(path, catalogue, passwords, data=data), for_store)
 
 
 CRASH_ENV = "XLTOOLS_TEST_CRASH_ON"
@@ -266,15 +227,16 @@ class _Inline:
     """jobs=1: parse in this process, in order."""
 
     def __init__(self, catalogue: Catalogue, passwords: list[str] | None,
-                 time_limit: float | None = None) -> None:
+                 time_limit: float | None = None, for_store: bool = False) -> None:
         self.catalogue, self.passwords, self.time_limit = catalogue, passwords, time_limit
-        self.done: list[tuple[int, FileRows]] = []
+        self.for_store = for_store
+        self.done: list[tuple[int, Parsed]] = []
 
     def submit(self, key: int, path: str, data: bytes) -> None:
-        self.done.append((key, read_limited(path, self.catalogue, self.passwords, data,
-                                            self.time_limit)))
+        rows = read_limited(path, self.catalogue, self.passwords, data, self.time_limit)
+        self.done.append((key, pack_one(rows, self.for_store)))
 
-    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+    def collect(self, keep: int) -> Iterator[tuple[int, Parsed]]:
         out, self.done = self.done, []
         yield from out
 
@@ -307,13 +269,14 @@ class _Pool:
     """
 
     time_limit: float | None = None
+    for_store = False  # workers also encode each file's rows for the store
 
     def __init__(self, jobs: int, mappings: str | None, passwords: list[str] | None,
                  total: int = 0) -> None:
         self.jobs, self.mappings, self.passwords = jobs, mappings, passwords
         self.chunk = max(1, min(MAX_CHUNK, total // (jobs * 8)))
         self.max_chunks = jobs * IN_FLIGHT_PER_JOB
-        self.futures: dict[Future[list[FileRows]], list[_Task]] = {}
+        self.futures: dict[Future[list[Parsed]], list[_Task]] = {}
         self.buffer: list[_Task] = []
         self._pool: ProcessPool | None = None  # started on the first file to parse
         self._starting = threading.RLock()
@@ -349,9 +312,10 @@ class _Pool:
             return self._pool
 
     def _new(self, jobs: int) -> ProcessPool:
-        return ProcessPool(jobs, initializer=_init_worker, context=_context(),
+        return ProcessPool(jobs, initializer=_init_worker, context=boot.context(),
                            initargs=(self.mappings, self.passwords, os.environ.get(CRASH_ENV),
-                                     self.time_limit, os.environ.get(HANG_ENV)))
+                                     self.time_limit, os.environ.get(HANG_ENV),
+                                     self.for_store))
 
     def _timeout(self, files: int, alone: bool = False) -> float | None:
         """Parent-side seconds for a task of ``files`` files. For a chunk, a backstop behind the
@@ -378,7 +342,7 @@ class _Pool:
                             timeout=self._timeout(len(tasks)))
         self.futures[fut] = tasks
 
-    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+    def collect(self, keep: int) -> Iterator[tuple[int, Parsed]]:
         """Yield finished files: until few enough chunks are queued, or all when ``keep`` is 0."""
         if keep == 0:
             self._flush()
@@ -395,7 +359,7 @@ class _Pool:
                 for (key, _, _), r in zip(tasks, rows, strict=True):
                     yield key, r
 
-    def _alone(self, tasks: list[_Task]) -> Iterator[tuple[int, FileRows]]:
+    def _alone(self, tasks: list[_Task]) -> Iterator[tuple[int, Parsed]]:
         """A worker died or was ended: read each file it held alone, so the one to blame is
         found and the others are read. Alone, the parent times the file (and pebble kills and
         replaces the worker); the worker's own hard limit is off so the two do not race."""
@@ -405,15 +369,15 @@ class _Pool:
                  for key, path, data in tasks]
         for key, path, data, fut in alone:
             try:
-                yield key, fut.result()
+                rows = fut.result()
             except FutureTimeout:
-                yield key, timed_out(path, data, float(self.time_limit or 0))
+                rows = timed_out(path, data, float(self.time_limit or 0))
             except (ProcessExpired, BrokenProcessPool):
-                out = FileRows(path=path, sha256="")
-                out.problems.append(P.make(
+                rows = FileRows(path=path, sha256="")
+                rows.problems.append(P.make(
                     "read.internal_error", path=path,
                     detail="読み取り処理が異常終了しました（ファイルが処理系を停止させます）").row())
-                yield key, out
+            yield key, pack_one(rows, self.for_store)
 
     @staticmethod
     def _stop(pool: ProcessPool) -> None:
@@ -445,7 +409,7 @@ class _Fallback:
             for task in pending:
                 self.inline.submit(*task)
 
-    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+    def collect(self, keep: int) -> Iterator[tuple[int, Parsed]]:
         try:
             yield from self.runner.collect(keep)
         except _PoolUnavailable as exc:
@@ -481,14 +445,15 @@ class _Dask:
         self.passwords = self.client.scatter(passwords, broadcast=True) if passwords else None
         self.keys: dict[Any, tuple[int, str]] = {}
         self.pending = as_completed()
+        self.for_store = False
 
     def submit(self, key: int, path: str, data: bytes) -> None:
         fut = self.client.submit(_parse_with, path, data, self.catalogue, self.passwords,
-                                 pure=False)
+                                 self.for_store, pure=False)
         self.keys[fut] = (key, path)
         self.pending.add(fut)
 
-    def collect(self, keep: int) -> Iterator[tuple[int, FileRows]]:
+    def collect(self, keep: int) -> Iterator[tuple[int, Parsed]]:
         while len(self.keys) > keep:
             fut = next(self.pending)
             key, path = self.keys.pop(fut)
@@ -498,7 +463,7 @@ class _Dask:
                 out = FileRows(path=path, sha256="")
                 out.problems.append(P.make("read.internal_error", path=path,
                                            detail=f"dask: {type(exc).__name__}: {exc}").row())
-                yield key, out
+                yield key, pack_one(out)
             finally:
                 fut.release()
 
@@ -542,14 +507,14 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
     done = 0
     answered: dict[str, str] = {}  # submission -> newest checked_on (for newest-wins)
 
-    def finish(e: _Entry, rows: FileRows, outcome: str) -> None:
+    def finish(e: _Entry, parsed: Parsed | FileRows, outcome: str) -> None:
         nonlocal done
-        e.rows, e.outcome = rows, e.outcome or outcome
-        for a in rows.answers:  # what newest-wins needs of the answers, before they go
-            d = a.get("checked_on") or ""
-            if d and d > answered.get(a["submission_id"], ""):
-                answered[a["submission_id"]] = d
-        e.answers, rows.answers = _by_column(rows.answers), []  # dicts cost 10x the memory
+        if isinstance(parsed, FileRows):  # made here, not by a worker
+            parsed = pack_one(parsed)
+        e.rows, e.answers, e.outcome = parsed.rows, parsed.answers(), e.outcome or outcome
+        for sid, d in parsed.newest.items():  # what newest-wins needs of the answers
+            if d > answered.get(sid, ""):
+                answered[sid] = d
         done += 1
         if progress is not None:
             progress(Tick(done, total, e.path, e.outcome))
@@ -559,13 +524,15 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         known = db.path_index([e.path for e in entries]) if db else {}
         if scheduler:
             runner: Any = _Dask(scheduler, catalogue, passwords)
+            runner.for_store = db is not None
             limit = max(16, (jobs or os.cpu_count() or 1) * 16)
         elif workers == 1:
-            runner, limit = _Inline(catalogue, passwords, time_limit), 0
+            runner, limit = _Inline(catalogue, passwords, time_limit, db is not None), 0
         else:
             pool = _Pool(workers, mappings, passwords, total)
-            pool.time_limit = time_limit
-            runner, limit = _Fallback(pool, _Inline(catalogue, passwords, time_limit)), 1
+            pool.time_limit, pool.for_store = time_limit, db is not None
+            inline = _Inline(catalogue, passwords, time_limit, db is not None)
+            runner, limit = _Fallback(pool, inline), 1
         first: dict[str, _Entry] = {}
         try:
             for e in entries:
@@ -666,12 +633,12 @@ def _unreadable(e: _Entry) -> FileRows:
     return out
 
 
-def _parsed(e: _Entry, rows: FileRows, db: Store | None, version: str, reader: str,
+def _parsed(e: _Entry, parsed: Parsed, db: Store | None, version: str, reader: str,
             finish: Any) -> None:
-    rows = _relocate(rows, e)
-    if db is not None and rows.sha256 == e.sha256:
-        db.put(rows, version, reader)
-    finish(e, rows, "parsed")
+    rows = _relocate(parsed.rows, e)
+    if db is not None and rows.sha256 == e.sha256 and parsed.blob is not None:
+        db.put_encoded(rows, parsed.blob, parsed.count, version, reader)
+    finish(e, parsed, "parsed")
 
 
 def _relocate(rows: FileRows, e: _Entry) -> FileRows:
@@ -697,28 +664,16 @@ def _duplicate(e: _Entry, first: _Entry) -> FileRows:
 # assembling, newest wins
 
 
-_ANSWER_COLUMNS = tuple(c.name for c in TABLES["answers"])
-
-
-def _by_column(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """A file's answer rows as one list per column, each text interned: a batch repeats the
-    same few item ids, answers, sources, dates and cell addresses hundreds of thousands of
-    times, and rows read back from the store would otherwise hold a copy of each."""
-    intern = sys.intern  # inlined: this runs in the main process for every answer value
-    return [[intern(v) if type(v) is str else v for v in [r.get(name) for r in rows]]
-            for name in _ANSWER_COLUMNS]
-
-
 def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
     import pandas as pd
+    import pyarrow as pa
 
     parts = [e.rows for e in entries if e.rows is not None]
     superseded(parts, answered)
-    base = to_result(parts)  # submissions and problems; answers were kept by column
-    held = [e.answers for e in entries if e.answers]
-    answers = frame_from_columns("answers", {
-        name: list(chain.from_iterable(cols[i] for cols in held))
-        for i, name in enumerate(_ANSWER_COLUMNS)})
+    base = to_result(parts)  # submissions and problems; the answers are in Arrow tables
+    held = [e.answers for e in entries if e.answers is not None]
+    answers = (frame_from_arrow("answers", pa.concat_tables(held)) if held
+               else frame("answers", []))
     base = Result(base.submissions, answers, base.problems)
     files = pd.DataFrame([{
         "path": e.path, "sha256": e.sha256 or (e.rows.sha256 if e.rows else ""),

@@ -127,6 +127,19 @@ def reader_version() -> str:
     return h.hexdigest()[:16]
 
 
+
+def encode(rows: FileRows) -> bytes | None:
+    """One file's rows as the store keeps them (zlib-compressed JSON), or None when they must
+    not be reused (encrypted, vanished, timed out: next run may have the password, the file,
+    the time)."""
+    if not rows.sha256 or any(p.get("code") in NOT_STORED for p in rows.problems):
+        return None
+    return zlib.compress(json.dumps(
+        {"path": rows.path, "sha256": rows.sha256, "submissions": rows.submissions,
+         "answers": rows.answers, "problems": rows.problems},
+        ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+
+
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -265,18 +278,22 @@ class Store:
 
     def put(self, rows: FileRows, mapping_version: str, reader: str) -> bool:
         """Store one file's rows; False (and nothing stored) when they must not be reused."""
-        if not rows.sha256 or any(p.get("code") in NOT_STORED for p in rows.problems):
+        blob = encode(rows)
+        if blob is None:
             return False
-        blob = zlib.compress(json.dumps(
-            {"path": rows.path, "sha256": rows.sha256, "submissions": rows.submissions,
-             "answers": rows.answers, "problems": rows.problems},
-            ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+        self.put_encoded(rows, blob, len(rows.answers), mapping_version, reader)
+        return True
+
+    def put_encoded(self, rows: FileRows, blob: bytes, answers: int, mapping_version: str,
+                    reader: str) -> None:
+        """Store rows :func:`encode` already turned into ``blob`` (a worker does it, so the
+        process gathering the batch never serialises answer rows); ``rows`` gives the key and
+        the counts, and ``answers`` the number of answer rows the blob holds."""
         self.db.execute(
             "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (rows.sha256, mapping_version, reader, Path(rows.path).name, rows.path, blob,
-             len(rows.submissions), len(rows.answers), len(rows.problems), _now()))
+             len(rows.submissions), answers, len(rows.problems), _now()))
         self._wrote()
-        return True
 
     # -- runs ------------------------------------------------------------------------------
 

@@ -134,9 +134,13 @@ class Reading:
 
 
 def _jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    """``--jobs`` above the CPU count is capped with a note (more only compete for them)."""
-    from xltools.batch.runner import cpu_count
+    """``--jobs`` above the CPU count is capped with a note (more only compete for them).
 
+    Workers start booting here, while the rest of the command is still being set up: see
+    :func:`xltools.batch.boot.prestart`."""
+    from xltools.batch.boot import cpu_count, prestart
+
+    prestart(value)
     cpus = cpu_count()
     if value is not None and value > cpus:
         note(f"--jobs {value} は CPU の数 {cpus} に合わせます。")
