@@ -67,3 +67,70 @@ def test_merge_index_on_generated_workbooks(generated: list[Path]) -> None:
     for path in generated:
         for sheet in B.read_book(path).sheets:
             _check_merges(sheet.merged, min(sheet.nrows, 80), min(sheet.ncols, 40))
+
+
+def _runs_by_parser(body: bytes) -> list[tuple] | str:
+    try:
+        si = B._parse(B._with_ns(b"<si>" + body + b"</si>"))[0]
+    except Exception as exc:  # the parser refuses it: the fast path must not accept it
+        return type(exc).__name__
+    return [tuple(vars(r).values()) for r in B._runs_of(si)]
+
+
+def _rich_bodies(paths: list[Path]) -> list[bytes]:
+    out = []
+    for path in paths:
+        data = B.read_book(path).part("xl/sharedStrings.xml") or b""
+        out += [m.group(1) for m in B._SI.finditer(data)
+                if m.group(1) and (b"<r>" in m.group(1) or b"<r " in m.group(1))]
+    return out
+
+
+PLAIN_RICH = (b'<r><rPr><sz val="11"/><color theme="1"/><rFont val="\xef\xbc\xad"/></rPr><t>\xe3\x81\xaf'
+              b'\xe3\x81\x84\xe3\x83\xbb</t></r><r><rPr><strike/><sz val="11"/></rPr>'
+              b'<t xml:space="preserve">\xe3\x81\x84\xe3\x81\x84\xe3\x81\x88 </t></r>'
+              b'<rPh sb="0" eb="1"><t>\xe3\x83\x8f\xe3\x82\xa4</t></rPh><phoneticPr fontId="1"/>')
+
+
+@pytest.mark.parametrize("insert", [
+    b"", b"&amp;", b"\r", b"\x01", b"]]>", b"\xef\xbf\xbe", b"\xff", b" ", b"\t", b"\n", b"<", b'"',
+    b"<b/>", b'<b val="0"/>', b'<strike val="false"/>', b'<u/>', b'<u val="none"/>',
+    b'<color rgb=""/>', b'<color rgb="FFFF0000"/>', b'<color/>', b'<sz val="1" val="2"/>',
+    b"<rPr></rPr>", b"<t/>", b"x:", b"'", b"<![CDATA[x]]>", b"<!--c-->"])
+def test_plain_runs_match_the_parser_or_step_aside(insert: bytes) -> None:
+    """Every place an odd byte or property can stand: the byte scan gives the parser's runs
+    or None (then the parser reads it, and refuses what is not well-formed)."""
+    for i in range(len(PLAIN_RICH) + 1):
+        body = PLAIN_RICH[:i] + insert + PLAIN_RICH[i:]
+        fast = B._plain_runs(body)
+        if fast is not None:
+            assert [tuple(vars(r).values()) for r in fast] == _runs_by_parser(body), body
+    assert B._plain_runs(PLAIN_RICH) is not None
+
+
+def test_plain_runs_on_generated_workbooks(generated: list[Path]) -> None:
+    bodies = _rich_bodies(generated)
+    assert bodies, "the generator writes struck words as rich text"
+    for body in bodies:
+        fast = B._plain_runs(body)
+        assert fast is not None, body  # what writers produce takes the fast path
+        assert [tuple(vars(r).values()) for r in fast] == _runs_by_parser(body)
+
+
+def test_validations_byte_scan_and_memo_equal_the_parser(generated: list[Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def plain(vs: list[B.Validation]) -> list[tuple]:
+        return [(v.kind, v.cells, v.formula) for v in vs]
+
+    seen = 0
+    for path in generated:
+        for sheet in B.read_book(path).sheets:
+            B._DV_SEEN.clear()
+            first = plain(B._read_validations(sheet))
+            again = plain(B._read_validations(sheet))  # now from the memo
+            with monkeypatch.context() as m:
+                m.setattr(B, "_plain_validations", lambda block: None)
+                parsed = plain(B._read_validations(sheet))
+            assert first == again == parsed
+            seen += len(first)
+    assert seen, "the generator writes dropdowns"

@@ -685,6 +685,73 @@ def _runs_of(si: etree._Element) -> list[Run]:
     return runs
 
 
+# The rich string Excel and the common writers produce: runs of <rPr> with self-closing
+# properties and one <t> each, then perhaps phonetic runs. Anything else (entities, CDATA,
+# prefixes, whitespace between tags, carriage returns, a property with children) does not
+# match and goes to the parser, which also reports what is not well-formed.
+_VALUE = rb'="[^"<&\t\n]*"'
+_PROP = rb"<[A-Za-z]+(?: [A-Za-z]+" + _VALUE + rb")*/>"
+_TEXT = rb'<t(?: xml:space="preserve")?>[^<&]*</t>'
+_RUN = re.compile(rb"<r>(?:<rPr>((?:" + _PROP + rb")*)</rPr>)?" + _TEXT.replace(
+    b"[^<&]*", b"([^<&]*)") + b"</r>")
+_RICH_BODY = re.compile(rb"(?:<r>(?:<rPr>(?:" + _PROP + rb")*</rPr>)?" + _TEXT + rb"</r>)+"
+                        rb'(?:<rPh sb="[0-9]+" eb="[0-9]+">' + _TEXT + rb"</rPh>)*"
+                        rb'(?:<phoneticPr fontId="[0-9]+"(?: type="[A-Za-z]+")?'
+                        rb'(?: alignment="[A-Za-z]+")?/>)?')
+_PROP_PARTS = re.compile(rb"<([A-Za-z]+)((?: [A-Za-z]+" + _VALUE + rb")*)/>")
+_NOT_XML_TEXT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\r]|]]>|\xef\xbf[\xbe\xbf]")
+
+
+def _plain_runs(body: bytes) -> list[Run] | None:
+    """:func:`_runs_of` for a shared string in the plain markup, read by a byte scan (a
+    tenth of parsing it); None when the markup is anything else."""
+    if _RICH_BODY.fullmatch(body) is None or _NOT_XML_TEXT.search(body) is not None:
+        return None
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return None  # the parser refuses it (and says so)
+    runs = []
+    for m in _RUN.finditer(body):
+        rpr = m.group(1) or b""
+        marks = _RPR_SEEN.get(rpr)
+        if marks is None:
+            marks = _rpr_marks(rpr)
+            if marks is None:
+                return None
+            if len(rpr) <= 1024:  # bounded: at most a thousand of at most a kilobyte
+                if len(_RPR_SEEN) >= 1024:
+                    _RPR_SEEN.clear()
+                _RPR_SEEN[rpr] = marks
+        strike, color, bold, underline = marks
+        runs.append(Run(m.group(2).decode(), strike, color, bold, underline))
+    return runs
+
+
+# a run's properties (the bytes inside <rPr>) -> (strike, colour, bold, underline): a string's
+# runs share a few fonts, and a returned form its template's
+_RPR_SEEN: dict[bytes, tuple[bool, str, bool, bool]] = {}
+
+
+def _rpr_marks(rpr: bytes) -> tuple[bool, str, bool, bool] | None:
+    """What :func:`_runs_of` reads from one plain ``<rPr>``; None when an attribute is given
+    twice (not well-formed: the parser reports it)."""
+    props: dict[bytes, dict[bytes, bytes]] = {}
+    for name, attrs in _PROP_PARTS.findall(rpr):
+        pairs = _ATTR.findall(attrs)
+        a = dict(pairs)
+        if len(a) != len(pairs):
+            return None
+        props.setdefault(name, a)
+    s, b, u, c = (props.get(k) for k in (b"strike", b"b", b"u", b"color"))
+    color = ""
+    if c is not None:
+        color = (c.get(b"rgb") or b"").decode() or f"theme{c.get(b'theme', b'').decode()}"
+    return (s is not None and s.get(b"val", b"1") not in (b"0", b"false"), color,
+            b is not None and b.get(b"val", b"1") not in (b"0", b"false"),
+            u is not None and u.get(b"val", b"single") != b"none")
+
+
 def _interesting(runs: list[Run]) -> bool:
     """Runs matter only when they differ in a way a person uses to mark one word."""
     if len(runs) < 2:
@@ -707,8 +774,9 @@ def _shared_runs(book: Book) -> dict[int, list[Run]]:
                 for n, m in enumerate(_SI.finditer(data)):
                     body = m.group(1) or b""
                     if (b"<r>" in body or b"<r " in body) and all(w in body for w in RUN_WORDS):
-                        si = _parse(_with_ns(b"<si>" + body + b"</si>"))[0]
-                        runs = _runs_of(si)
+                        runs = _plain_runs(body)
+                        if runs is None:  # not the plain markup: the parser decides
+                            runs = _runs_of(_parse(_with_ns(b"<si>" + body + b"</si>"))[0])
                         if _interesting(runs):
                             book._shared_runs[n] = runs
             else:  # prefixed markup (<x:si>): the parser copes
@@ -802,7 +870,10 @@ def _read_validations(sheet: Sheet) -> list[Validation]:
     if not data or b"ataValidation" not in data:
         return []
     out: list[Validation] = []
-    for block in _X14_DV.findall(data):
+    # a block can only start at the "<" before the first "dataValidations": the scan starts
+    # there rather than trying the pattern at each of the sheet's thousands of tags
+    first = data.find(b"dataValidations")
+    for block in _X14_DV.findall(data, max(data.rfind(b"<", 0, first), 0)) if first >= 0 else ():
         quick = _plain_validations(block)
         if quick is not None:
             out += quick
@@ -837,22 +908,43 @@ _FORMULA1 = re.compile(rb"<formula1>(.*?)</formula1>", re.S)
 
 def _plain_validations(block: bytes) -> list[Validation] | None:
     """A classic, unprefixed ``<dataValidations>`` block read by a byte scan (what Excel,
-    LibreOffice and the common writers produce); None for anything else (the parser reads it)."""
+    LibreOffice and the common writers produce); None for anything else (the parser reads it).
+
+    Each ``<dataValidation>`` is read once per distinct markup and remembered: a returned form
+    keeps its template's dozens of dropdowns byte for byte, so most are seen before."""
     if b"x14:" in block or b"xm:" in block or b"<![CDATA[" in block or b"'" in block:
         return None
     out = []
+    seen = _DV_SEEN
     for m in _DV_PLAIN.finditer(block):
-        a = dict(_ATTR.findall(m.group(1)))
-        f = _FORMULA1.search(m.group(2) or b"")
-        cells = []
-        for rng in a.get(b"sqref", b"").decode("ascii", "replace").split():
-            try:
-                cells.append(parse_range(rng))
-            except ValueError:
-                continue
-        formula = html.unescape(f.group(1).decode("utf-8", "replace")) if f else ""
-        out.append(Validation(a.get(b"type", b"").decode("ascii", "replace"), cells, formula))
+        key = m.group(0)
+        got = seen.get(key)
+        if got is None:
+            got = _plain_validation(m)
+            if len(key) <= 2048:  # bounded: at most 4096 of at most 2 KB
+                if len(seen) >= 4096:
+                    seen.clear()
+                seen[key] = got
+        out.append(Validation(got[0], list(got[1]), got[2]))
     return out if out or b"<dataValidation " not in block else None
+
+
+# one <dataValidation> element's markup -> (kind, cell ranges, formula); bounded, per process
+_DV_SEEN: dict[bytes, tuple[str, tuple[tuple[int, int, int, int], ...], str]] = {}
+
+
+def _plain_validation(m: re.Match[bytes]) -> tuple[str, tuple[tuple[int, int, int, int], ...], str]:
+    """One ``<dataValidation>`` matched by :data:`_DV_PLAIN`: (kind, ranges, formula)."""
+    a = dict(_ATTR.findall(m.group(1)))
+    f = _FORMULA1.search(m.group(2) or b"")
+    cells = []
+    for rng in a.get(b"sqref", b"").decode("ascii", "replace").split():
+        try:
+            cells.append(parse_range(rng))
+        except ValueError:
+            continue
+    formula = html.unescape(f.group(1).decode("utf-8", "replace")) if f else ""
+    return a.get(b"type", b"").decode("ascii", "replace"), tuple(cells), formula
 
 
 def _with_ns(block: bytes) -> bytes:
