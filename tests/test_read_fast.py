@@ -134,3 +134,34 @@ def test_validations_byte_scan_and_memo_equal_the_parser(generated: list[Path],
             assert first == again == parsed
             seen += len(first)
     assert seen, "the generator writes dropdowns"
+
+
+def _with_part(data: bytes, name: str, body: bytes) -> bytes:
+    """The package again with one part's text replaced (or added)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+        dst.writestr(name, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("part", ["xl/theme/theme1.xml", "docProps/app.xml", "xl/styles.xml"])
+def test_prolog_memo_never_lets_a_declaration_through(generated: list[Path], part: str) -> None:
+    """Parts seen before are not inflated again, yet a part that differs in any byte is checked:
+    a DOCTYPE planted in a template part of a file read many times is still refused."""
+    good = generated[0].read_bytes()
+    for _ in range(2):  # the second read comes from the memo
+        book = B.read_book(generated[0], data=good)
+        assert book.sheets and not any(p.code.startswith("read.") for p in book.problems)
+    hostile = _with_part(good, part, b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>')
+    for _ in range(2):
+        assert [p.code for p in B.read_book("h.xlsx", data=hostile).problems] == ["read.unsafe_xml"]
+    B._PROLOGS.clear()
+    assert [p.code for p in B.read_book("h.xlsx", data=hostile).problems] == ["read.unsafe_xml"]
+    assert B.read_book(generated[0], data=good).sheets

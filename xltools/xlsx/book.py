@@ -359,20 +359,56 @@ def _head(data: bytes, info: zipfile.ZipInfo, size: int = 4096) -> bytes | None:
     dozen parts whose prolog is checked. None when the member is not plainly deflated or
     stored (then the caller opens it the usual way).
     """
+    raw = _raw(data, info, size)
+    return None if raw is None else _inflate(raw, info.compress_type, size)
+
+
+def _raw(data: bytes, info: zipfile.ZipInfo, size: int) -> bytes | None:
+    """The stored bytes holding a member's first ``size`` bytes (None: encrypted, or no local
+    header where the directory says)."""
     start = info.header_offset
     if data[start:start + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
         return None
     name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
     body = start + 30 + name_len + extra_len
-    raw = data[body:body + min(info.compress_size, size * 4 + 64)]
-    if info.compress_type == zipfile.ZIP_STORED:
+    return data[body:body + min(info.compress_size, size * 4 + 64)]
+
+
+def _inflate(raw: bytes, method: int, size: int) -> bytes | None:
+    if method == zipfile.ZIP_STORED:
         return raw[:size]
-    if info.compress_type != zipfile.ZIP_DEFLATED:
+    if method != zipfile.ZIP_DEFLATED:
         return None
     try:
         return zlib.decompressobj(-15).decompress(raw, size)
     except zlib.error:
         return None
+
+
+# (method, stored bytes) -> (first 4 KB, their prolog verdict). Returned files carry their
+# template's theme, styles, content types and relationships byte for byte: each is inflated
+# and checked once. Keyed by the stored bytes themselves (not the CRC a file may forge), so a
+# hit is the same inflated text; first in, first out, at most 256 of at most 16 KB.
+_PROLOGS: dict[tuple[int, bytes], tuple[bytes, bool | None]] = {}
+
+
+def _prolog_head(data: bytes, info: zipfile.ZipInfo) -> tuple[bytes | None, bool | None]:
+    """(first 4 KB, :func:`_prolog_verdict` of them) of a part; (None, None) when it cannot
+    be inflated straight from the package bytes."""
+    raw = _raw(data, info, 4096)
+    if raw is None:
+        return None, None
+    key = (info.compress_type, raw)
+    got = _PROLOGS.get(key)
+    if got is None:
+        head = _inflate(raw, info.compress_type, 4096)
+        if head is None:
+            return None, None
+        got = (head, _prolog_verdict(head))
+        if len(_PROLOGS) >= 256:
+            del _PROLOGS[next(iter(_PROLOGS))]
+        _PROLOGS[key] = got
+    return got
 
 
 def _member(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
@@ -413,8 +449,7 @@ def _check_package(data: bytes) -> _Package:
                 if not unsafe and _has_far_ref(xml):
                     out.cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
             else:
-                head = _head(data, info)
-                verdict = _prolog_verdict(head) if head is not None else None
+                head, verdict = _prolog_head(data, info)
                 if head is not None and len(head) >= info.file_size:
                     out.whole.setdefault(info.filename, head)  # small: kept for Book.part
                     if verdict is None:
