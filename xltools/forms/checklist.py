@@ -167,7 +167,17 @@ class ChecklistForm:
 
 def places(found: Located) -> list[Place]:
     """One answer place per (item row, round): the round's answer cell or its separate
-    はい・いいえ columns, its 確認日 (or a date written in the answer cell) and 目標日."""
+    はい・いいえ columns, its 確認日 (or a date written in the answer cell) and 目標日.
+
+    Made once per location (:attr:`Located.derived`): sheets reusing a template's location
+    share its places (decode only reads them)."""
+    got = found.derived.get("places")
+    if got is None:
+        got = found.derived["places"] = _places(found)
+    return list(got)
+
+
+def _places(found: Located) -> list[Place]:
     cols = found.columns
     fy = found.mapping.fiscal_year
     rounds = cols.rounds  # a computed property: once, not per row
@@ -192,7 +202,15 @@ def places(found: Located) -> list[Place]:
 
 
 def expected(found: Located) -> list[Expected]:
-    """Every (item, scope, round) this edition and variant asks for."""
+    """Every (item, scope, round) this edition and variant asks for (made once per location,
+    as :func:`places`)."""
+    got = found.derived.get("expected")
+    if got is None:
+        got = found.derived["expected"] = _expected(found)
+    return list(got)
+
+
+def _expected(found: Located) -> list[Expected]:
     mapping = found.mapping
     rounds = found.columns.rounds or [1]
     return [Expected(item_id, scope, rnd, mapping.item(item_id).ref)

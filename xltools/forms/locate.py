@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import compress, count
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -100,6 +101,9 @@ class Located:
     unclear_scope: list[RowHit]
     notes: list[tuple[str, str]]  # (problem code, detail) from recognition
     title: str = ""
+    # what follows from the location alone (the checklist's answer places and expected answers),
+    # made once: a sheet reusing this location (the structure cache) shares it
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,7 +158,7 @@ class ItemIndex:
 
     texts: tuple[str, ...]
     ids: tuple[str, ...]
-    seen: dict[tuple[str, int], tuple[str, str, str, float, str, float]] = field(
+    seen: dict[int, dict[str, tuple[str, str, str, float, str, float]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False)
 
 
@@ -291,11 +295,21 @@ class Scan:
 _SEEN_LIMIT = 200_000
 
 
+def _memo(index: ItemIndex, words: Words) -> dict[str, tuple[str, str, str, float, str, float]]:
+    """The cell-match memo of one index and vocabulary (``words`` is one object per catalogue
+    version): raw cell text -> :func:`_cell_match`'s answer."""
+    key = id(words)
+    got = index.seen.get(key)
+    if got is None:
+        got = index.seen[key] = {}
+    return got
+
+
 def _cell_match(raw: str, index: ItemIndex, words: Words) -> tuple[str, str, str, float, str, float]:
     """(ref, scope label, item id, score, runner-up id, its score) of one cell's text; memoised
-    per index (and per vocabulary: ``words`` is one object per catalogue version)."""
-    key = (raw, id(words))
-    got = index.seen.get(key)
+    per index and vocabulary."""
+    memo = _memo(index, words)
+    got = memo.get(raw)
     if got is None:
         body, ref = strip_ref(raw)
         body_n, label = split_scope_label(norm(body), words)
@@ -303,39 +317,46 @@ def _cell_match(raw: str, index: ItemIndex, words: Words) -> tuple[str, str, str
             got = (ref, label, "", 0.0, "", 0.0)
         else:
             got = (ref, label, *match_item(body_n, index))
-        if len(index.seen) >= _SEEN_LIMIT:
-            index.seen.clear()
-        index.seen[key] = got
+        if len(memo) >= _SEEN_LIMIT:
+            memo.clear()
+        memo[raw] = got
     return got
 
 
 def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str, ...] = ()
                    ) -> tuple[list[RowHit], list[tuple[int, int, str]]]:
-    """Rows whose text is an item; also rows that look like one but are not decided."""
+    """Rows whose text is an item; also rows that look like one but are not decided.
+
+    A row's best cell is the first (in the scan's cell order) of its highest-scoring item
+    matches; one pass over the cells keeps it per row, and a :class:`RowHit` is made only for
+    a row that becomes a hit."""
+    memo = _memo(index, words)
+    raw = scan.raw
+    best: dict[int, tuple[int, str, tuple[str, str, str, float, str, float]]] = {}
+    for pos, t in scan.text.items():
+        if len(t) < 6:
+            continue
+        s = raw[pos]
+        got = memo.get(s)
+        if got is None:
+            got = _cell_match(s, index, words)
+        if not got[2]:
+            continue
+        r = pos[0]
+        cur = best.get(r)
+        if cur is None or got[3] > cur[2][3]:
+            best[r] = (pos[1], s, got)
     hits: list[RowHit] = []
     uncertain: list[tuple[int, int, str]] = []
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for (r, c), t in scan.text.items():
-        if len(t) >= 6:
-            by_row.setdefault(r, []).append((c, t))
-    for r in sorted(by_row):
-        best: RowHit | None = None
-        for c, _t in by_row[r]:
-            ref, label, item_id, score, second_id, second = _cell_match(scan.raw[(r, c)], index, words)
-            if not item_id:
-                continue
-            if best is None or score > best.score:
-                best = RowHit(row=r, col=c, item_id=item_id, score=score,
-                              raw_text=scan.raw[(r, c)], ref_text=ref, scope_hint=label,
-                              hint_source="label" if label else "", runner_up=second_id)
-                best_second = second
-        if best is None:
-            continue
-        margin = best.score - best_second if best.runner_up else 100.0
-        if best.score >= ITEM_ACCEPT and (margin >= 3.0 or best.score >= 97) or best.score >= ITEM_REVIEW and margin >= MARGIN:
-            hits.append(best)
-        elif best.score >= ITEM_REVIEW - 10 and not any(w in norm(best.raw_text) for w in ignore):
-            uncertain.append((best.row, best.col, best.raw_text))
+    for r in sorted(best):
+        c, s, (ref, label, item_id, score, second_id, second) = best[r]
+        margin = score - second if second_id else 100.0
+        if score >= ITEM_ACCEPT and (margin >= 3.0 or score >= 97) or score >= ITEM_REVIEW and margin >= MARGIN:
+            hits.append(RowHit(row=r, col=c, item_id=item_id, score=score, raw_text=s,
+                               ref_text=ref, scope_hint=label,
+                               hint_source="label" if label else "", runner_up=second_id))
+        elif score >= ITEM_REVIEW - 10 and not any(w in norm(s) for w in ignore):
+            uncertain.append((r, c, s))
     return hits, uncertain
 
 
@@ -676,16 +697,21 @@ def _columns_by_content(scan: Scan, hits: list[RowHit], cols: Columns) -> Column
 FIELD_LIMIT = 60
 
 
-def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Field]:
+def find_fields(scan: Scan, words: Words, skip_rows: set[int] | frozenset[int],
+                cells: list[tuple[int, int]] | None = None) -> dict[str, Field]:
     """Header fields by label, however the respondent wrote them: the label alone with its
     value to the right (past empty merged cells) or below, or label and value in one cell
     (``label：value``, ``label: value``, ``label　value``, ``【label】value``, a note in
-    brackets after the label: ``会社名（事業者名）：…``)."""
+    brackets after the label: ``会社名（事業者名）：…``).
+
+    ``cells``: the cells that can be labels (:func:`label_cells`), when the caller knows them
+    already (a sheet printed like one located before)."""
     out: dict[str, Field] = {}
     labels, all_labels = _field_labels(words)
-    for (r, c), t in sorted(scan.text.items()):
-        if r in skip_rows or len(t) > FIELD_LIMIT:
-            continue
+    if cells is None:
+        cells = label_cells(scan, words, skip_rows)
+    for r, c in cells:
+        t = scan.text[(r, c)]
         for name, w, exact in _label_matches(t, words, labels):
             if name in out:
                 continue
@@ -701,6 +727,24 @@ def find_fields(scan: Scan, words: Words, skip_rows: set[int]) -> dict[str, Fiel
                 out[name] = Field(value[0].strip(), value[1], value[2], w)
             break
     return out
+
+
+def label_cells(scan: Scan, words: Words, skip_rows: set[int] | frozenset[int]
+                ) -> list[tuple[int, int]]:
+    """The cells :func:`find_fields` reads, in its order (row, then column): outside
+    ``skip_rows``, short enough, and holding a field label. Every other cell can do nothing
+    there, so they are left out before sorting."""
+    labels = _field_labels(words)[0]
+    return sorted(pos for pos, t in scan.text.items()
+                  if pos[0] not in skip_rows and is_label_text(t, words, labels))
+
+
+def is_label_text(t: str, words: Words, labels: list[tuple[str, str]] | None = None) -> bool:
+    """Whether :func:`find_fields` would look at a cell of this (normalised) text at all."""
+    if len(t) > FIELD_LIMIT:
+        return False
+    return bool(_label_matches(t, words, labels if labels is not None else
+                               _field_labels(words)[0]))
 
 
 # words of a printed form label, never of a name: 「医療機関 確認用」 is no facility called 確認用
@@ -745,7 +789,7 @@ def _inline_value(raw: str, label: str) -> str | None:
 
 
 _FIELD_LABELS: dict[int, tuple[list[tuple[str, str]], set[str]]] = {}
-_LABEL_MATCHES: dict[tuple[str, int], tuple[tuple[str, str, bool], ...]] = {}
+_LABEL_MATCHES: dict[int, dict[str, tuple[tuple[str, str, bool], ...]]] = {}
 
 
 def _field_labels(words: Words) -> tuple[list[tuple[str, str]], set[str]]:
@@ -761,17 +805,19 @@ def _field_labels(words: Words) -> tuple[list[tuple[str, str]], set[str]]:
 def _label_matches(t: str, words: Words, labels: list[tuple[str, str]]
                    ) -> tuple[tuple[str, str, bool], ...]:
     """The labels a cell's text is, in label order: (field, label, the whole cell is the label)
-    or (…, False) for 「label：value」. Memoised: most cells of a batch repeat."""
-    key = (t, id(words))
-    got = _LABEL_MATCHES.get(key)
+    or (…, False) for 「label：value」. Memoised per vocabulary: most cells of a batch repeat."""
+    memo = _LABEL_MATCHES.get(id(words))
+    if memo is None:
+        memo = _LABEL_MATCHES[id(words)] = {}
+    got = memo.get(t)
     if got is None:
         bare = _bare_label(t)
         body = t.lstrip(_OPEN)
         got = tuple((name, w, bare == w) for name, w in labels
                     if bare == w or body.startswith(w))
-        if len(_LABEL_MATCHES) > 100_000:
-            _LABEL_MATCHES.clear()
-        _LABEL_MATCHES[key] = got
+        if len(memo) > 100_000:
+            memo.clear()
+        memo[t] = got
     return got
 
 

@@ -54,7 +54,9 @@ from xltools.forms.locate import (
     find_fields,
     find_item_rows,
     heading_scope,
+    is_label_text,
     item_index,
+    label_cells,
 )
 from xltools.forms.recognize import recognise
 from xltools.text import norm
@@ -80,6 +82,7 @@ class Template:
     skip_rows: frozenset[int]  # rows find_fields skips
     effects: dict[int, Any]  # non-item row with variable cells -> its heading effect
     facts: tuple[bool, bool]  # what recognition reads of the header fields
+    label_cells: tuple[tuple[int, int], ...]  # non-variable cells find_fields reads, in order
     hits_for_recognition: list[RowHit] | None = None  # recognition is redone with these
     hits: int = 0
 
@@ -203,7 +206,7 @@ def _reuse(t: Template, scan: Scan, catalogue: Catalogue) -> Located | None:
     for row, effect in t.effects.items():
         if _effect(scan.row_cells(row), words, catalogue) != effect:
             return None
-    fields = find_fields(scan, words, skip_rows=set(t.skip_rows))
+    fields = find_fields(scan, words, skip_rows=t.skip_rows, cells=_label_cells(t, text, words))
     if _facts(fields) != t.facts:
         return None
     located = t.located
@@ -214,6 +217,17 @@ def _reuse(t: Template, scan: Scan, catalogue: Catalogue) -> Located | None:
                 located.title):
             return None
     return _copy(located, scan, fields)
+
+
+def _label_cells(t: Template, text: dict[tuple[int, int], str], words: Words
+                 ) -> list[tuple[int, int]]:
+    """The cells find_fields reads on a sheet whose non-variable cells are the template's: the
+    template's label cells, and any variable cell written like a label (a value typed as
+    「施設名：…」 is read as the label it starts with, as on the full path)."""
+    skip = t.skip_rows
+    extra = [pos for pos in t.variable if pos in text and pos[0] not in skip
+             and is_label_text(text[pos], words)]
+    return sorted((*t.label_cells, *extra)) if extra else list(t.label_cells)
 
 
 _INERT: dict[tuple[str, bool, str], bool] = {}
@@ -240,7 +254,7 @@ def _copy(located: Located, scan: Scan, fields: dict[str, Field]) -> Located:
         fields=fields, unknown_rows=list(located.unknown_rows),
         uncertain_rows=list(located.uncertain_rows), duplicates=list(located.duplicates),
         unclear_scope=list(located.unclear_scope), notes=list(located.notes),
-        title=located.title)
+        title=located.title, derived=located.derived)
 
 
 def _inert(above: bool, raw: str, text: str, index: Any, words: Words,
@@ -366,9 +380,11 @@ def _template(located: Located, scan: Scan, catalogue: Catalogue) -> Template | 
     picks = [items[0], items[len(items) // 2], items[-1], *items[1:_PROBES - 2]][:_PROBES]
     probes = tuple((p, scan.raw[p]) for p in picks if p in scan.raw)
     skip = frozenset(set(item_col) | set(header))
+    labels = tuple(pos for pos in label_cells(scan, words, skip) if pos not in variable)
     frozen = _copy(located, scan, located.fields)
     frozen.sheet = None  # type: ignore[assignment]  # never kept: each reuse gets its own
     return Template(located=frozen, structure=structure, variable=frozenset(variable),
                     probes=probes, first=first, skip_rows=skip, effects=effects,
+                    label_cells=labels,
                     facts=_facts(located.fields), hits_for_recognition=hits if any(
                         code == "form.edition_uncertain" for code, _ in located.notes) else None)
