@@ -95,10 +95,17 @@ def split_answer_and_date(text: str) -> tuple[str, str]:
 _YES_WORD, _NO_WORD = "はい", "いいえ"
 
 
+_EMPTY = Decoded(BLANK, "empty")
+
+
 def decode_text(value: Any, vocab: Vocabulary) -> Decoded:
     """Decode a typed, picked or edited answer cell."""
+    if type(value) is str:  # most cells: a text already decoded ("" too: it decodes empty)
+        got = vocab.decoded.get(value)
+        if got is not None:
+            return got
     if value is None or value == "":
-        return Decoded(BLANK, "empty")
+        return _EMPTY
     if isinstance(value, bool):
         return Decoded(YES if value else NO, "text")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -244,6 +251,7 @@ class DateRead:
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+_NO_DATE_READ = DateRead(None, True)  # nothing written (DateRead is frozen: one is enough)
 
 
 def fiscal_year_of(month: int, fiscal_year: int) -> int:
@@ -254,7 +262,7 @@ def fiscal_year_of(month: int, fiscal_year: int) -> int:
 def parse_date(value: Any, fiscal_year: int | None) -> DateRead:
     """Read a date in any of the forms people write; a year-less date lands in ``fiscal_year``."""
     if value is None or value == "":
-        return DateRead(None, True)
+        return _NO_DATE_READ
     if isinstance(value, dt.datetime):
         return DateRead(value.date(), True)
     if isinstance(value, dt.date):
@@ -451,8 +459,9 @@ def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
 
 
 def _decode_cell(sheet: Any, row: int, col: int, vocab: Vocabulary) -> tuple[Decoded, str, tuple[int, int]]:
-    value, (r, c) = _cell_value(sheet, row, col)
-    raw = cell_text(value)
+    r, c = sheet.merged_origin(row, col)
+    value = sheet.value(r, c)
+    raw = value if type(value) is str else cell_text(value)
     # struck or coloured runs can only decide a cell printing both words (decode_runs): look
     # them up (and parse the package's rich text) only then
     if isinstance(value, str) and _YES_WORD in value and _NO_WORD in value:
@@ -503,8 +512,6 @@ def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
 _addr = lru_cache(maxsize=65536)(address)
 
 
-_NO_DATE_READ = DateRead(None, True)
-
 
 def read_place(sheet: Any, place: Place, vocab: Vocabulary) -> Slot:
     """Read one answer place, whatever the form: the one answer cell (typed, dropdown,
@@ -535,9 +542,11 @@ def _read_dates(slot: Slot, sheet: Any, place: Place) -> None:
         slot.checked = DateRead(given.value, not given.problem)
         slot.raw_date, slot.date_cell = given.raw, given.cell
     if place.date is not None:
-        value, (r, c) = _cell_value(sheet, slot.row, place.date)
+        r, c = sheet.merged_origin(slot.row, place.date)
+        value = sheet.value(r, c)
         slot.checked = parse_date(value, place.fiscal_year)
-        slot.raw_date, slot.date_cell = cell_text(value), _addr(r, c)
+        slot.raw_date = value if type(value) is str else cell_text(value)
+        slot.date_cell = _addr(r, c)
     if place.date_in_answer and slot.checked.value is None and slot.checked.ok and slot.raw:
         _rest, date_text = split_answer_and_date(slot.raw)
         if date_text:
@@ -545,9 +554,11 @@ def _read_dates(slot: Slot, sheet: Any, place: Place) -> None:
             if slot.checked.value is not None or not slot.checked.ok:
                 slot.raw_date, slot.date_cell = date_text, slot.cell
     if place.target is not None and (place.target_always or slot.decoded.answer != BLANK):
-        value, (r, c) = _cell_value(sheet, slot.row, place.target)
+        r, c = sheet.merged_origin(slot.row, place.target)
+        value = sheet.value(r, c)
         slot.target = parse_date(value, place.target_fiscal_year)
-        slot.raw_target, slot.target_cell = cell_text(value), _addr(r, c)
+        slot.raw_target = value if type(value) is str else cell_text(value)
+        slot.target_cell = _addr(r, c)
     if place.completed is not None:
         value, (r, c) = _cell_value(sheet, slot.row, place.completed)
         slot.completed = read_completed(value, given.value if given is not None else None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import compress, count
+from typing import Any
 
 from xltools import problems as P
 from xltools.decode import BLANK, NO, YES, Slot
@@ -77,7 +79,10 @@ def gated(slots: list[Slot], located: Located) -> bool:
 
 
 def check_answers(located: Located, slots: list[Slot], ctx: Context) -> list[P.Problem]:
-    """Per-answer validation: unreadable, blank, dates, targets."""
+    """Per-answer validation: unreadable, blank, dates, targets.
+
+    Most slots have nothing to report: a slot's problems are decided first and its common
+    fields (item, scope, round, ref) built only when there is one."""
     out: list[P.Problem] = []
     base = {"path": ctx.path, "submission_id": ctx.submission_id, "sheet": ctx.sheet}
     mapping = located.mapping
@@ -86,40 +91,46 @@ def check_answers(located: Located, slots: list[Slot], ctx: Context) -> list[P.P
         out.append(P.make("answer.gate_no", **base))
     gate_ids = {it.id for it in mapping.items if it.gate}
     later_yes = {(s.item_id, s.scope) for s in slots if s.round > 1 and s.decoded.answer == YES}
+    dates_required = mapping.fiscal_year >= DATE_REQUIRED_FROM
     for s in slots:
-        it = mapping.item(s.item_id)
-        kw = {**base, "item_id": s.item_id, "scope": s.scope, "round": s.round, "ref": it.ref}
+        found: list[tuple[str, dict[str, Any]]] = []
         d = s.decoded
+        checked = s.checked
         if d.reason:
-            out.append(P.make("answer.unreadable", cell=s.cell, raw=_short(s.raw), detail=d.reason, **kw))
-        elif d.answer == BLANK and s.checked.value is not None:
-            out.append(P.make("answer.date_without_answer", cell=s.cell, **kw))
+            found.append(("answer.unreadable", {"cell": s.cell, "raw": _short(s.raw),
+                                                "detail": d.reason}))
+        elif d.answer == BLANK and checked.value is not None:
+            found.append(("answer.date_without_answer", {"cell": s.cell}))
         elif d.answer == BLANK and s.round == 1 and not (is_gated and s.item_id not in gate_ids):
-            out.append(P.make("answer.blank", cell=s.cell, **kw))
-        if not s.checked.ok:
-            out.append(P.make("answer.date_unreadable", cell=s.date_cell or s.cell,
-                              raw=_short(s.raw_date), **kw))
-        elif (d.answer in (YES, NO) and s.checked.value is None
-              and mapping.fiscal_year >= DATE_REQUIRED_FROM):
-            out.append(P.make("answer.date_missing", cell=s.date_cell or s.cell, **kw))
-        elif s.checked.value is not None and not _plausible(s.checked.value, mapping.fiscal_year):
-            out.append(P.make("answer.date_out_of_range", cell=s.date_cell or s.cell,
-                              detail=s.checked.value.isoformat(), **kw))
+            found.append(("answer.blank", {"cell": s.cell}))
+        if not checked.ok:
+            found.append(("answer.date_unreadable", {"cell": s.date_cell or s.cell,
+                                                     "raw": _short(s.raw_date)}))
+        elif d.answer in (YES, NO) and checked.value is None and dates_required:
+            found.append(("answer.date_missing", {"cell": s.date_cell or s.cell}))
+        elif checked.value is not None and not _plausible(checked.value, mapping.fiscal_year):
+            found.append(("answer.date_out_of_range", {"cell": s.date_cell or s.cell,
+                                                       "detail": checked.value.isoformat()}))
         if not s.target.ok:
-            out.append(P.make("answer.date_unreadable", cell=s.target_cell,
-                              raw=_short(s.raw_target), **kw))
+            found.append(("answer.date_unreadable", {"cell": s.target_cell,
+                                                     "raw": _short(s.raw_target)}))
         elif d.answer == NO and (s.item_id, s.scope) not in later_yes:
-            out.extend(_check_target(s, it.target_fiscal_year or mapping.fiscal_year, kw))
+            it = mapping.item(s.item_id)
+            found += _check_target(s, it.target_fiscal_year or mapping.fiscal_year)
+        if found:
+            kw = {**base, "item_id": s.item_id, "scope": s.scope, "round": s.round,
+                  "ref": mapping.item(s.item_id).ref}
+            out.extend(P.make(code, **extra, **kw) for code, extra in found)
     return out
 
 
-def _check_target(s: Slot, due_fy: int, kw: dict) -> list[P.Problem]:
+def _check_target(s: Slot, due_fy: int) -> list[tuple[str, dict[str, Any]]]:
     if s.target.value is None:
-        return [P.make("answer.target_missing", cell=s.target_cell or s.cell, **kw)]
+        return [("answer.target_missing", {"cell": s.target_cell or s.cell})]
     end = dt.date(due_fy + 1, 3, 31)
     if s.target.value > end:
-        return [P.make("answer.target_out_of_year", cell=s.target_cell,
-                       detail=f"{s.target.value.isoformat()}（期限 {end.isoformat()}）", **kw)]
+        return [("answer.target_out_of_year", {
+            "cell": s.target_cell, "detail": f"{s.target.value.isoformat()}（期限 {end.isoformat()}）"})]
     return []
 
 
@@ -160,8 +171,9 @@ def _answer_tokens_by_row(sheet: Sheet, rows: set[int]) -> dict[int, list[tuple[
     out: dict[int, list[tuple[int, int, str]]] = {}
     for r in rows:
         row = sheet.rows[r] if r < len(sheet.rows) else []
-        for c, v in enumerate(row):  # tokens are short: long item text never is one
-            if v and isinstance(v, str) and len(v) <= 8 and norm(v) in _ANSWER_TOKENS:
+        for c in compress(count(), row):  # the written cells, picked in C (a grid row is wide)
+            v = row[c]  # tokens are short: long item text never is one
+            if isinstance(v, str) and len(v) <= 8 and norm(v) in _ANSWER_TOKENS:
                 out.setdefault(r, []).append((r, c, v))
     for r0, c0, r1, _c1 in sheet.merged:
         if r1 > r0 and (v := token(r0, c0)) is not None:
