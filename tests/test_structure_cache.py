@@ -151,3 +151,37 @@ def test_an_answer_on_the_item_row_above_device_rows_is_read_the_full_way(tmp_pa
     got = _frames(files)
     for name, frame in want.items():
         pd.testing.assert_frame_equal(frame, got[name])
+
+
+def test_a_field_value_written_like_a_label_is_read_as_on_the_full_way(tmp_path: Path) -> None:
+    """A reused location reads header fields at the template's label cells only, plus any
+    variable cell written like a label: a facility-name cell holding 「医療機関コード：…」 gives
+    the code field exactly as the full way does."""
+    import openpyxl
+
+    from xltools.forms import checklist
+    from xltools.forms.locate import Scan
+    from xltools.xlsx.book import read_book
+
+    spec = synth.random_spec(random.Random(7), seed=7, official_look=True)
+    synth.write_workbook(tmp_path / "b.xlsx", [replace(spec, seed=8)])
+    sheet = next(s for s in read_book(tmp_path / "b.xlsx").sheets if s.name == spec.sheet_name)
+    located = checklist.locate(Scan.of(sheet), load_catalogue())
+    assert located is not None and "facility_code" not in located.fields
+    where = located.fields["facility_name"]
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    wb.save(tmp_path / "b2.xlsx")  # saved by the same writer as the changed copy
+    wb[sheet.name].cell(where.row + 1, where.col + 1).value = "医療機関コード：1234567"
+    wb.save(tmp_path / "c.xlsx")
+    files = [str(tmp_path / n) for n in ("b2.xlsx", "b2.xlsx", "c.xlsx")]
+    structure_cache.clear()
+    with structure_cache.disabled():
+        want = _frames(files)
+    structure_cache.clear()
+    _frames(files[:2])
+    before = structure_cache.stats()["hits"]
+    got = _frames(files)
+    assert structure_cache.stats()["hits"] >= before + 3  # c.xlsx reused the location too
+    assert "1234567" in set(want["submissions"]["facility_code"])
+    for name, frame in want.items():
+        pd.testing.assert_frame_equal(frame, got[name])
