@@ -159,7 +159,8 @@ def arrow_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     import pyarrow.compute as pc
 
     cols = FRAMES[table]
-    types = {"string": pa.string(), "Int64": pa.int64(), "float64": pa.float64()}
+    # large_string: what pandas keeps text in, so the frame takes the buffers as they are
+    types = {"string": pa.large_string(), "Int64": pa.int64(), "float64": pa.float64()}
     schema = pa.schema([(c.name, types[c.dtype]) for c in cols])
     try:  # in C: absent keys become nulls
         data = pa.Table.from_pylist(rows, schema=schema)
@@ -178,7 +179,7 @@ def _arrow_column(col: Column, values: list[Any]) -> pa.Array:
 
     if col.dtype == "string":
         return pa.array([v if v is None or isinstance(v, str) else str(v) for v in values],
-                        type=pa.string())
+                        type=pa.large_string())
     if col.dtype == "Int64":
         return pa.array([None if v is None else int(v) for v in values], type=pa.int64())
     return pa.array([None if v is None else float(v) for v in values], type=pa.float64())

@@ -25,6 +25,7 @@ from xltools.output.schema import TABLES
 
 if TYPE_CHECKING:  # imported when tables are written: parse_formats runs before any file is read
     import pandas as pd
+    import pyarrow as pa
 
 #: the output formats ``normalize`` writes, in the order they are listed
 FORMATS = ("csv", "parquet", "xlsx")
@@ -42,24 +43,40 @@ def guard_formula(value: object) -> object:
 
 
 def _guarded(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every risky text cell guarded.
+    """The frame with every risky text cell guarded (a copy only when one is found).
 
     Each column's distinct values are tested, not its cells: a 10,000-file batch has millions
     of cells but a few thousand distinct texts, and only those found risky are replaced.
     """
-    import pandas as pd
-
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
+    out = df
+    for col in df.columns:
+        s = df[col]
         if s.dtype != object and str(s.dtype) != "string":
             continue
-        risky = {v: guard_formula(v) for v in pd.unique(s.dropna())
+        risky = {v: guard_formula(v) for v in _distinct(s)
                  if isinstance(v, str) and _FORMULA_START.match(v)}
         if risky:
+            if out is df:
+                out = df.copy()
             hit = s.isin(list(risky))
             out.loc[hit, col] = s[hit].map(risky)
     return out
+
+
+def _distinct(s: pd.Series) -> list[object]:
+    """A column's distinct non-missing values; in Arrow when the column is kept there (no
+    Python object per cell)."""
+    import pandas as pd
+
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+            return [v for v in pc.unique(pa.array(s.array)).to_pylist() if v is not None]
+    except (ImportError, TypeError, ValueError, AttributeError):
+        pass
+    return list(pd.unique(s.dropna()))
 
 
 def parse_formats(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -79,25 +96,121 @@ def parse_formats(value: str | Iterable[str] | None) -> tuple[str, ...]:
 def write_tables(result: object, out_dir: str | Path,
                  formats: str | Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
     """Write submissions / answers / problems into ``out_dir``; return the files written."""
+    from concurrent.futures import ThreadPoolExecutor
+
     fmts = parse_formats(formats)
     out = ensure_folder(out_dir)
-    written: list[Path] = []
     frames = {name: getattr(result, name) for name in TABLES}
-    for name, df in frames.items():
-        if "csv" in fmts:
-            p = out / f"{name}.csv"
-            guarded = _guarded(df)
-            with replacing(p) as tmp:
-                guarded.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
-            written.append(p)
-        if "parquet" in fmts:
-            p = out / f"{name}.parquet"
-            with replacing(p) as tmp:
-                df.to_parquet(tmp, index=False)
-            written.append(p)
+    # Parquet is written in C++ without the interpreter lock: on a second core, while this
+    # thread formats the CSV files (Python's csv module, holding it)
+    with ThreadPoolExecutor(1, thread_name_prefix="xltools-parquet") as parquet:
+        pending = {name: parquet.submit(_write_parquet, df, out / f"{name}.parquet")
+                   for name, df in frames.items() if "parquet" in fmts}
+        written: list[Path] = []
+        for name, df in frames.items():
+            if "csv" in fmts:
+                written.append(_write_csv(df, out / f"{name}.csv"))
+            if name in pending:
+                written.append(pending[name].result())
     if "xlsx" in fmts:
         written.append(write_xlsx(frames, out / XLSX_NAME))
     return written
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """UTF-8 with a byte-order mark (so Excel opens it as UTF-8), CRLF, risky texts guarded."""
+    df = _guarded(df)
+    body = _csv_bytes(df)
+    with replacing(path) as tmp:
+        if body is None:
+            df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        else:
+            with open(tmp, "wb") as fh:
+                fh.write(b"\xef\xbb\xbf")
+                fh.write(body)
+    return path
+
+
+_NEEDS_QUOTES = r'[,"\r\n]'
+
+
+def _csv_bytes(df: pd.DataFrame) -> memoryview | bytes | None:
+    """The frame as pandas' ``to_csv`` writes it (minimal quoting, CRLF, empty for missing), as
+    UTF-8, made in Arrow: each column's fields quoted where needed, the rows joined, the
+    result taken as one buffer. A 10,000-file batch has hundreds of thousands of answer rows;
+    the csv module (and pandas, through it) makes a Python object of every field to write it.
+    None for a frame with other than text and whole-number columns (pandas writes those:
+    float formatting is its own)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = [_csv_column(df[c]) for c in df.columns]
+    if any(c is None for c in columns):
+        return None
+    header = (",".join(_csv_field(str(c)) for c in df.columns) + "\r\n").encode("utf-8")
+    if not len(df):
+        return header
+    text = pa.large_string()
+    rows = pc.binary_join_element_wise(*columns, pa.scalar(",", text))
+    rows = pc.binary_join_element_wise(rows, pa.scalar("\r\n", text), pa.scalar("", text))
+    if isinstance(rows, pa.ChunkedArray):
+        rows = rows.combine_chunks()
+    offsets = rows.buffers()[1]  # int64 offsets of a large_string array, then its data
+    first, last = (int.from_bytes(offsets[8 * i:8 * i + 8], "little", signed=True)
+                   for i in (rows.offset, rows.offset + len(rows)))
+    return header + memoryview(rows.buffers()[2])[first:last].tobytes()
+
+
+def _may_need_quotes(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any text of the column holds a comma, quote or line end: one byte search over
+    its data (most columns hold none, and need no per-field test)."""
+    import pyarrow as pa
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None:
+            raw = data.to_pybytes()
+            if any(ch in raw for ch in (b",", b'"', b"\r", b"\n")):
+                return True
+    return False
+
+
+def _csv_field(text: str) -> str:
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_column(s: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """One column's CSV fields as Arrow text: quoted where a comma, quote or line end needs it."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+    if isinstance(s.dtype, pd.StringDtype):
+        arr = pc.cast(pa.array(s.array), text)  # pandas' own buffers where it keeps Arrow
+    elif isinstance(s.dtype, pd.Int64Dtype):
+        arr = pc.cast(pa.array(s.array), text)
+    else:
+        return None
+    arr = pc.fill_null(arr, pa.scalar("", text))
+    if not _may_need_quotes(arr):
+        return arr
+    needs = pc.match_substring_regex(arr, _NEEDS_QUOTES)
+    if pc.any(needs).as_py():
+        quote = pa.scalar('"', text)
+        quoted = pc.binary_join_element_wise(quote, pc.replace_substring(arr, '"', '""'), quote,
+                                             pa.scalar("", text))
+        arr = pc.if_else(needs, quoted, arr)
+    return arr
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    with replacing(path) as tmp:
+        df.to_parquet(tmp, index=False)
+    return path
 
 
 def write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> Path:
