@@ -672,7 +672,9 @@ def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
     superseded(parts, answered)
     base = to_result(parts)  # submissions and problems; the answers are in Arrow tables
     held = [e.answers for e in entries if e.answers is not None]
-    answers = (frame_from_arrow("answers", pa.concat_tables(held)) if held
+    # one chunk a column: the frame is worked on column-wide later (guarding, CSV, checks), and
+    # ten thousand small chunks cost every such step more than the one copy made here
+    answers = (frame_from_arrow("answers", pa.concat_tables(held).combine_chunks()) if held
                else frame("answers", []))
     base = Result(base.submissions, answers, base.problems)
     files = pd.DataFrame([{

@@ -195,6 +195,8 @@ def _csv_column(s: pd.Series) -> pa.Array | pa.ChunkedArray | None:
         arr = pc.cast(pa.array(s.array), text)
     else:
         return None
+    if isinstance(arr, pa.ChunkedArray):  # one buffer to search and join, not one per chunk
+        arr = arr.combine_chunks()
     arr = pc.fill_null(arr, pa.scalar("", text))
     if not _may_need_quotes(arr):
         return arr
