@@ -165,3 +165,25 @@ def test_prolog_memo_never_lets_a_declaration_through(generated: list[Path], par
     B._PROLOGS.clear()
     assert [p.code for p in B.read_book("h.xlsx", data=hostile).problems] == ["read.unsafe_xml"]
     assert B.read_book(generated[0], data=good).sheets
+
+
+def test_edition_set_score_equals_the_weighted_jaccard() -> None:
+    """The union counted as found + expected - intersection is the sum of maxima."""
+    from collections import Counter
+
+    from xltools.forms import recognize
+    from xltools.forms.catalogue import load_catalogue
+
+    rng = random.Random(11)
+    editions = load_catalogue().editions("checklist")
+    for _ in range(300):
+        m = rng.choice(editions)
+        variant = rng.choice(list(m.variants))
+        expected, _total = recognize._expected_rows(m, variant)
+        keys = list(expected) + ["not_an_item", "other"]
+        found = Counter({k: rng.randint(1, 4) for k in rng.sample(keys, rng.randint(0, len(keys)))})
+        inter = sum(min(found[k], v) for k, v in expected.items())
+        union = sum(max(found[k], expected[k]) for k in set(found) | set(expected))
+        want = inter / union if union else 0.0
+        assert recognize._set_score(m, variant, found) == want
+        assert recognize._set_score(m, variant, found, sum(found.values())) == want

@@ -62,11 +62,14 @@ def _numbering(scan: Scan, hits: list[RowHit], ref_col: int | None) -> str:
     return ""
 
 
-def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]]) -> float:
+def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]],
+                  joined: str | None = None) -> float:
     """Edition markers printed above the table: ``令和6年度版`` strongly, ``令和6年度`` in the
-    title cell strongly, elsewhere weakly (R5 prints ``令和6年度中`` targets)."""
+    title cell strongly, elsewhere weakly (R5 prints ``令和6年度中`` targets). ``joined`` is
+    the area's texts joined by newlines (computed once per sheet by the caller)."""
     score = 0.0
-    joined = "\n".join(t for _r, _c, t, _raw in area)
+    if joined is None:
+        joined = "\n".join(t for _r, _c, t, _raw in area)
     markers = [mk for mk in (norm(marker) for marker in m.markers) if mk in joined]
     era = (f"{m.fiscal_year}年度版", f"fy{m.fiscal_year}")
     if not markers and era[0] not in joined and era[1] not in joined:
@@ -84,12 +87,22 @@ def _marker_score(m: FormMapping, area: list[tuple[int, int, str, str]]) -> floa
     return score
 
 
-def _set_score(m: FormMapping, variant: str, found: Counter) -> float:
-    expected = _expected_rows(m, variant)
+def _set_score(m: FormMapping, variant: str, found: Counter, found_total: int | None = None
+               ) -> float:
+    """Weighted Jaccard of the item rows found and the rows the edition asks. The union is
+    counted as found + expected - intersection (max(a, b) = a + b - min(a, b) per item)."""
+    expected, expected_total = _expected_rows(m, variant)
     if not expected:
         return 0.0
-    inter = sum(min(found[k], v) for k, v in expected.items())
-    union = sum(max(found[k], expected[k]) for k in set(found) | set(expected))
+    get = expected.get
+    inter = 0
+    for k, n in found.items():
+        e = get(k)
+        if e is not None:
+            inter += n if n < e else e
+    if found_total is None:
+        found_total = sum(found.values())
+    union = found_total + expected_total - inter
     return inter / union if union else 0.0
 
 
@@ -102,8 +115,9 @@ def _variant_evidence(scan: Scan, hits: list[RowHit], catalogue: Catalogue,
     for _r, _c, t, raw in area:
         if "チェックリスト" in t and len(t) < 80 and not title:
             title = raw.strip()
-    for (_r, _c), t in scan.text.items():
-        if len(t) > 40:
+    for t in scan.text.values():
+        # every label below holds 確認用 or における: most cells are passed on those two tests
+        if len(t) > 40 or ("確認用" not in t and "における" not in t):
             continue
         if "医療機関・薬局確認用" in t or "医療機関・薬局における" in t:
             merged_label = True
@@ -173,16 +187,18 @@ def _items_by_id(catalogue: Catalogue) -> dict:
     return got
 
 
-_EXPECTED: dict[tuple[int, str], tuple[FormMapping, Counter]] = {}
+_EXPECTED: dict[tuple[int, str], tuple[FormMapping, Counter, int]] = {}
 
 
-def _expected_rows(m: FormMapping, variant: str) -> Counter:
-    """Rows per item a variant of an edition asks (the mapping is kept so its id stays its own)."""
+def _expected_rows(m: FormMapping, variant: str) -> tuple[Counter, int]:
+    """Rows per item a variant of an edition asks, and their total (the mapping is kept so its
+    id stays its own)."""
     key = (id(m), variant)
     got = _EXPECTED.get(key)
     if got is None or got[0] is not m:
-        got = _EXPECTED[key] = (m, Counter({it.id: len(it.scopes) for it in m.items_for(variant)}))
-    return got[1]
+        rows = Counter({it.id: len(it.scopes) for it in m.items_for(variant)})
+        got = _EXPECTED[key] = (m, rows, sum(rows.values()))
+    return got[1], got[2]
 
 
 def _decide_variant(votes: Counter, merged_label: bool, fields: dict) -> tuple[str, bool]:
@@ -207,6 +223,9 @@ def _decide_variant(votes: Counter, merged_label: bool, fields: dict) -> tuple[s
     return "hospital", votes["pharmacy"] == 0
 
 
+_DATE_CUE = re.compile(r"[0-9]{4}[/.年-]|令和|r[0-9]")
+
+
 def _date_years(scan: Scan, hits: list[RowHit]) -> Counter:
     """Fiscal years of dates written on item rows (a weak cue for R7 vs R8)."""
     years: Counter = Counter()
@@ -217,7 +236,7 @@ def _date_years(scan: Scan, hits: list[RowHit]) -> Counter:
             d = None
             if isinstance(v, (dt.date, dt.datetime)):
                 d = v if isinstance(v, dt.date) else v.date()
-            elif isinstance(v, str) and re.search(r"[0-9]{4}[/.年-]|令和|r[0-9]", norm(v)):
+            elif isinstance(v, str) and _DATE_CUE.search(norm(v)):
                 got = parse_date(norm(v), None)
                 d = got.value
             if d is not None:
@@ -237,13 +256,15 @@ def recognise(scan: Scan, hits: list[RowHit], catalogue: Catalogue, fields: dict
     variant, variant_certain = _decide_variant(votes, merged_label, fields)
     numbering = _numbering(scan, hits, ref_col)
     found = Counter(h.item_id for h in hits)
+    found_total = len(hits)
+    joined = "\n".join(t for _r, _c, t, _raw in area)
     scored = []
     for m in editions:
         v = variant if variant in m.variants else next(iter(m.variants))
-        strong = 10.0 * _set_score(m, v, found)
+        strong = 10.0 * _set_score(m, v, found, found_total)
         if numbering and m.numbering == numbering:
             strong += 2.0
-        marker = _marker_score(m, area)
+        marker = _marker_score(m, area, joined)
         strong += marker if marker >= 4.0 else 0.0
         r8_labels = "医療機関・薬局確認用" in " ".join(
             lab for var in m.variants.values() for lab in var.labels)

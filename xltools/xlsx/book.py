@@ -543,16 +543,19 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
     name = Path(path).name
     if name.startswith("~$"):
         return _bad("read.lock_file", path)
+    mtime: float | None = None
     if data is None:
         try:
-            if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would block read_bytes forever
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):  # a pipe would block read_bytes forever
                 return _bad("read.vanished", path, "通常のファイルではありません")
             data = Path(path).read_bytes()
+            mtime = st.st_mtime  # the stat just taken: no second one for the date
         except OSError as exc:
             return _bad("read.vanished", path, f"{type(exc).__name__}: {exc.strerror or exc}")
     sha = hashlib.sha256(data).hexdigest()
     try:
-        modified = _mtime(path)
+        modified = _mtime(path, mtime)
     except OSError:
         modified = ""
     if not data:
@@ -601,10 +604,11 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
     return book
 
 
-def _mtime(path: str) -> str:
+def _mtime(path: str, ts: float | None = None) -> str:
     import datetime as dt
 
-    ts = Path(path).stat().st_mtime
+    if ts is None:
+        ts = Path(path).stat().st_mtime
     return dt.datetime.fromtimestamp(ts).isoformat(timespec="seconds")
 
 
@@ -631,7 +635,7 @@ def _load_values(book: Book) -> None:
         truncated = (total or 0) > MAX_ROWS or parts.get(meta.name) in book.cropped
         if rows and max(len(r) for r in rows) > MAX_COLS:
             rows = [r[:MAX_COLS] for r in rows]
-        merged = [(a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
+        merged = [a + b for a, b in (sh.merged_cell_ranges or [])]  # (r0, c0) + (r1, c1)
         if not merged and book.kind == "ods":  # calamine gives no merged cells for .ods
             merged = _ods_merges(book).get(meta.name, [])
         sheet = Sheet(name=meta.name, index=index, rows=rows, merged=merged, truncated=truncated,
