@@ -187,3 +187,50 @@ def test_edition_set_score_equals_the_weighted_jaccard() -> None:
         want = inter / union if union else 0.0
         assert recognize._set_score(m, variant, found) == want
         assert recognize._set_score(m, variant, found, sum(found.values())) == want
+
+
+def test_part_read_straight_from_the_bytes_equals_zipfile_and_refuses_a_bad_crc() -> None:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.xml", "<a>" + "はい" * 2000 + "</a>", compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("b.xml", "<b>stored</b>", compress_type=zipfile.ZIP_STORED)
+    data = buf.getvalue()
+    book = B.Book(path="x.xlsx", sha256="", kind="xlsx", sheets=[], problems=[], data=data)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert book.part("a.xml") == z.read("a.xml")
+        assert book.part("b.xml") == z.read("b.xml")
+    assert book.part("a.xml", limit=10) is None and book.part("missing.xml") is None
+    bad = data.replace(b"<b>stored</b>", b"<b>STORED</b>")
+    book = B.Book(path="x.xlsx", sha256="", kind="xlsx", sheets=[], problems=[], data=bad)
+    with pytest.raises(zipfile.BadZipFile):
+        book.part("b.xml")
+
+
+def _book_state(book: B.Book) -> tuple:
+    sheets = []
+    for sh in book.sheets:
+        runs = {k: [tuple(vars(r).values()) for r in v]
+                for k, v in B._read_rich_runs(sh).items()}
+        dvs = [(v.kind, v.cells, v.formula) for v in sh.validations()]
+        sheets.append((sh.name, sh.part, sh.rows, sh.merged, sh.truncated, runs, dvs))
+    return (book.kind, book.cropped, [p.code for p in book.problems], sheets)
+
+
+def test_a_book_read_with_warm_memos_equals_one_read_cold(generated: list[Path]) -> None:
+    """Every per-process memo of the reader (prologs, targets, sheet parts, dropdowns, run
+    properties) gives what a cold read gives, whichever file filled it."""
+    def cold() -> None:
+        for memo in (B._PROLOGS, B._TARGETS, B._SHEET_PARTS, B._DV_SEEN, B._RPR_SEEN):
+            memo.clear()
+
+    for path in generated:
+        cold()
+        want = _book_state(B.read_book(path))
+        assert _book_state(B.read_book(path)) == want
+    for path in reversed(generated):  # memos filled by the other files
+        got = _book_state(B.read_book(path))
+        cold()
+        assert got == _book_state(B.read_book(path))

@@ -267,6 +267,12 @@ class Book:
             return None
         if info.file_size > limit:
             return None
+        # inflated straight from the package bytes (zipfile's reader costs more than a small
+        # part's inflation); anything unusual, or a CRC that does not match, goes to zipfile,
+        # which reads it or raises as it always did
+        got = _head(self.data, info, info.file_size)
+        if got is not None and len(got) == info.file_size and zlib.crc32(got) == info.CRC:
+            return got
         return zf.read(info)
 
 
@@ -346,10 +352,26 @@ def _worksheet_parts(zf: zipfile.ZipFile, names: set[str], data: bytes,
         info = zf.getinfo("xl/_rels/workbook.xml.rels")
         if info.file_size < 1024 * 1024:
             rels = keep[info.filename] = _member(zf, data, info)
-            for m in _WS_TARGET.finditer(rels):
-                t = (m.group(1) or m.group(2)).decode("utf-8", "replace")
-                out.add(resolve_target("xl/workbook.xml", t))
+            out |= _worksheet_targets(rels)
     return out
+
+
+# workbook.xml.rels -> its worksheet targets (and workbook.xml + rels -> sheet parts, below):
+# a batch's files share a handful of these byte for byte; first in, first out, at most 256
+_TARGETS: dict[bytes, frozenset[str]] = {}
+
+
+def _worksheet_targets(rels: bytes) -> frozenset[str]:
+    got = _TARGETS.get(rels)
+    if got is None:
+        got = frozenset(resolve_target("xl/workbook.xml",
+                                       (m.group(1) or m.group(2)).decode("utf-8", "replace"))
+                        for m in _WS_TARGET.finditer(rels))
+        if len(rels) <= 64 * 1024:
+            if len(_TARGETS) >= 256:
+                del _TARGETS[next(iter(_TARGETS))]
+            _TARGETS[rels] = got
+    return got
 
 
 def _head(data: bytes, info: zipfile.ZipInfo, size: int = 4096) -> bytes | None:
@@ -540,7 +562,8 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
               data: bytes | None = None) -> Book:
     """Open any Excel-family file; never raises for bad input."""
     path = str(path)
-    name = Path(path).name
+    where = Path(path)  # made once: name, suffix and the read all use it
+    name = where.name
     if name.startswith("~$"):
         return _bad("read.lock_file", path)
     mtime: float | None = None
@@ -549,7 +572,7 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
             st = os.stat(path)
             if not stat.S_ISREG(st.st_mode):  # a pipe would block read_bytes forever
                 return _bad("read.vanished", path, "通常のファイルではありません")
-            data = Path(path).read_bytes()
+            data = where.read_bytes()
             mtime = st.st_mtime  # the stat just taken: no second one for the date
         except OSError as exc:
             return _bad("read.vanished", path, f"{type(exc).__name__}: {exc.strerror or exc}")
@@ -560,7 +583,7 @@ def read_book(path: str | Path, passwords: list[str] | None = None,
         modified = ""
     if not data:
         return _bad("read.empty", path, "0 バイト", sha256=sha)
-    kind = sniff_kind(data, Path(path).suffix.lower())
+    kind = sniff_kind(data, where.suffix.lower())
     problems: list[P.Problem] = []
     if kind == "ole" and _ole_is_encrypted(data):
         plain, which = decrypt(data, passwords or [])
@@ -660,9 +683,16 @@ def _sheet_parts(book: Book) -> dict[str, str]:
     rels = book.part("xl/_rels/workbook.xml.rels")
     if wb is None or rels is None:
         return {}
-    quick = _sheet_parts_quick(wb, rels)
+    key = (wb, rels)
+    quick = _SHEET_PARTS.get(key)
+    if quick is None:
+        quick = _sheet_parts_quick(wb, rels)
+        if quick is not None and len(wb) + len(rels) <= 128 * 1024:
+            if len(_SHEET_PARTS) >= 256:
+                del _SHEET_PARTS[next(iter(_SHEET_PARTS))]
+            _SHEET_PARTS[key] = quick
     if quick is not None:
-        return quick
+        return dict(quick)
     targets = {}
     for rel in _parse(rels).iter(f"{{{NS_PKG_REL}}}Relationship"):
         targets[rel.get("Id")] = resolve_target("xl/workbook.xml", rel.get("Target", ""))
@@ -677,6 +707,9 @@ def _sheet_parts(book: Book) -> dict[str, str]:
 _TAG_SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
 _TAG_REL = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
 _ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+
+
+_SHEET_PARTS: dict[tuple[bytes, bytes], dict[str, str]] = {}
 
 
 def _sheet_parts_quick(wb: bytes, rels: bytes) -> dict[str, str] | None:
