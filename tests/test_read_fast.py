@@ -234,3 +234,21 @@ def test_a_book_read_with_warm_memos_equals_one_read_cold(generated: list[Path])
         got = _book_state(B.read_book(path))
         cold()
         assert got == _book_state(B.read_book(path))
+
+
+@pytest.mark.parametrize("text", ["R6.7.9", "令和6年4月1日", "2024/3/31", "2024-04-01", "r7.1.5",
+                                  "2-① サーバの台帳管理", "はい", "", "2025年度中", "令和元年5月1日",
+                                  "2024/13/40", "ｒ６．４．１", "2024/10/1 0:00:00"])
+def test_text_fiscal_year_equals_parse_date(text: str) -> None:
+    import re
+
+    from xltools.decode import parse_date
+    from xltools.forms import recognize
+    from xltools.text import norm
+
+    want = None
+    if re.search(r"[0-9]{4}[/.年-]|令和|r[0-9]", norm(text)):
+        d = parse_date(norm(text), None).value
+        if d is not None:
+            want = d.year if d.month >= 4 else d.year - 1
+    assert recognize._text_fiscal_year(text) == want

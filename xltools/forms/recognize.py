@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -230,18 +231,31 @@ def _date_years(scan: Scan, hits: list[RowHit]) -> Counter:
     """Fiscal years of dates written on item rows (a weak cue for R7 vs R8)."""
     years: Counter = Counter()
     rows = {h.row for h in hits}
+    value = scan.sheet.value
     for r in rows:
         for c, _t in scan.row_cells(r):
-            v = scan.sheet.value(r, c)
-            d = None
-            if isinstance(v, (dt.date, dt.datetime)):
+            v = value(r, c)
+            if isinstance(v, str):
+                fy = _text_fiscal_year(v)
+                if fy is not None:
+                    years[fy] += 1
+            elif isinstance(v, (dt.date, dt.datetime)):
                 d = v if isinstance(v, dt.date) else v.date()
-            elif isinstance(v, str) and _DATE_CUE.search(norm(v)):
-                got = parse_date(norm(v), None)
-                d = got.value
-            if d is not None:
                 years[d.year if d.month >= 4 else d.year - 1] += 1
     return years
+
+
+@lru_cache(maxsize=65536)
+def _text_fiscal_year(text: str) -> int | None:
+    """The fiscal year of a date written as text, None when it holds no date. Memoised: the
+    item texts of every row are asked again on every file of a batch."""
+    n = norm(text)
+    if not _DATE_CUE.search(n):
+        return None
+    d = parse_date(n, None).value
+    if d is None:
+        return None
+    return d.year if d.month >= 4 else d.year - 1
 
 
 def recognise(scan: Scan, hits: list[RowHit], catalogue: Catalogue, fields: dict,
