@@ -23,6 +23,7 @@ from xltools import api
 from xltools.aggregate.core import Consolidation, consolidate, facility_status, overview
 from xltools.aggregate.roster import inputs_without_roster, load_roster
 from xltools.output import schema
+from xltools.output.own import mark_name
 from xltools.output.report import (
     FONT,
     GROUP_SHEET,
@@ -100,20 +101,26 @@ def _table_rows(ws: Any) -> list[list[Any]]:
 # sheets and order
 
 
+def visible(wb: openpyxl.Workbook) -> list[str]:
+    """The sheets a person sees (the last, hidden one marks the workbook as xltools' own)."""
+    return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+
+
 def test_sheets_in_the_order_of_the_work(wb: openpyxl.Workbook, cons: Consolidation) -> None:
-    assert wb.sheetnames == [ORDER[0], GROUP_SHEET, *ORDER[1:]]
-    assert wb.sheetnames == sheet_names(cons)
+    assert visible(wb) == [ORDER[0], GROUP_SHEET, *ORDER[1:]]
+    assert visible(wb) == sheet_names(cons)
     assert set(ORDER) == set(SHEETS)
+    assert wb.sheetnames[-1] == mark_name("集計") and wb.worksheets[-1].sheet_state == "hidden"
 
 
 def test_no_group_sheet_without_group_by(tmp_path: Path) -> None:
     c = consolidate(fx.frames(), roster=fx.roster(), as_of=fx.AS_OF)
-    assert openpyxl.load_workbook(write_workbook(c, tmp_path / "a.xlsx")).sheetnames == ORDER
+    assert visible(openpyxl.load_workbook(write_workbook(c, tmp_path / "a.xlsx"))) == ORDER
 
 
 def test_samples_sheet_order_with_tables(swb: openpyxl.Workbook) -> None:
     at = ORDER.index(NOTES_SHEET)
-    assert swb.sheetnames == ORDER[:at] + list(TABLE_SHEETS) + ORDER[at:]
+    assert visible(swb) == ORDER[:at] + list(TABLE_SHEETS) + ORDER[at:]
 
 
 def test_headers(wb: openpyxl.Workbook) -> None:
@@ -306,7 +313,7 @@ def test_overdue_targets_highlighted(wb: openpyxl.Workbook) -> None:
 
 
 def test_print_setup(swb: openpyxl.Workbook) -> None:
-    for ws in swb.worksheets:
+    for ws in (swb[name] for name in visible(swb)):
         assert int(ws.page_setup.paperSize) == 9, ws.title
         assert ws.page_setup.orientation == "landscape", ws.title
         if ws.title == "概要":
@@ -328,7 +335,7 @@ def test_empty_consolidation_still_writes_every_sheet(tmp_path: Path) -> None:
     c = consolidate({"submissions": schema.frame("submissions", []),
                      "answers": schema.frame("answers", [])})
     wb = openpyxl.load_workbook(write_workbook(c, tmp_path / "empty.xlsx"))
-    assert wb.sheetnames == ORDER
+    assert visible(wb) == ORDER
     assert wb["不一致"]["A2"].value == "要対応の不一致はありません。"
 
 
@@ -506,7 +513,7 @@ def test_rendered_workbook_pages(samples: tuple[Consolidation, Path, list[Path]]
         name = max((s for s in swb.sheetnames if s in head), key=len, default=head)
         by_sheet.setdefault(name, []).append(page)
     assert len(by_sheet["概要"]) == 1
-    assert set(by_sheet) == set(swb.sheetnames)
+    assert set(by_sheet) == set(visible(swb))  # the hidden mark sheet is never printed
     assert "基準日 2026/04/01" in by_sheet["概要"][0]
     # the wide sheets print in blocks of columns: every page repeats the names, so the last
     # facility is on each, and there is a page per block

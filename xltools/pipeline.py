@@ -23,6 +23,7 @@ from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.forms.locate import Scan
 from xltools.forms.located import FormKind, LocatedForm
 from xltools.labels import VARIANT_JA
+from xltools.output.own import own_workbook
 from xltools.output.schema import frame
 from xltools.xlsx.book import Book, read_book
 
@@ -107,6 +108,10 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
     out.problems.extend(p.row() for p in book.problems)
     if not book.sheets:
         return out
+    own = own_workbook(s.name for s in book.sheets)
+    if own:  # xltools' own output in an input folder: skipped, said once
+        out.problems.append(P.make("read.xltools_output", path=book.path, detail=own).row())
+        return out
     vocab = _vocabulary(catalogue)
     found_any = False
     forms: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
@@ -123,13 +128,7 @@ def _rows_for_book(book: Book, catalogue: Catalogue) -> FileRows:
         forms.append(form_rows(book, located, sid, vocab))
     if not found_any:
         from xltools.aggregate.roster import looks_like_roster
-        from xltools.output.own import own_workbook
 
-        own = own_workbook(s.name for s in book.sheets)
-        if own:  # xltools' own output in an input folder: skipped, said once
-            out.problems = [p for p in out.problems if p["code"] != "form.sheet_skipped"]
-            out.problems.append(P.make("read.xltools_output", path=book.path, detail=own).row())
-            return out
         if any(looks_like_roster(s.rows) for s in book.sheets):  # a facility list beside the forms
             out.problems = [p for p in out.problems if p["code"] != "form.sheet_skipped"]
             out.problems.append(P.make("form.roster_skipped", path=book.path).row())

@@ -60,9 +60,11 @@ class Col:
 class Book:
     """An xlsxwriter workbook with the house formats (Japanese font, answer colours)."""
 
-    def __init__(self, path: str | Path, font: str = FONT, as_of: str = "") -> None:
+    def __init__(self, path: str | Path, font: str = FONT, as_of: str = "",
+                 kind: str = "") -> None:
         self.font = font
         self.as_of = as_of
+        self.kind = kind  # xltools.output.own mark written on close ("" for none)
         base = {"font_name": font, "font_size": 10, "font_charset": 128, "valign": "top"}
         self.wb = xlsxwriter.Workbook(str(path), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -132,6 +134,10 @@ class Book:
         return ws
 
     def close(self) -> None:
+        if self.kind:  # so a later run never reads this workbook as a returned form
+            from xltools.output.own import mark
+
+            mark(self.wb, self.kind)
         self.wb.close()
 
 

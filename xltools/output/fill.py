@@ -41,6 +41,7 @@ from xltools.forms.catalogue import Catalogue, FormMapping, Item, load_catalogue
 from xltools.forms.locate import Located, Scan, Words
 from xltools.labels import VARIANT_JA, scope_ja
 from xltools.output.atomic import ensure_folder, move_into
+from xltools.output.own import mark
 from xltools.problems import Problem, make
 from xltools.text import _BRACKETS, cell_text, norm
 from xltools.xlsx.book import Sheet, read_book
@@ -1281,6 +1282,7 @@ def write_summary(path: Path, files: list[Written], template: Template) -> Path:
     info.write_string(1, 1, f"{template.mapping.era}版 {template.label}（{template.mapping.key}）")
     info.set_column(0, 0, 14)
     info.set_column(1, 1, 60)
+    mark(wb, "提出用一覧")  # never read back as a form (xltools.output.own)
     wb.close()
     return path
 

@@ -196,7 +196,7 @@ def _sections(cons: Consolidation, f: dict[str, Any], include_notes: bool) -> li
 
 def _write_one(cons: Consolidation, f: dict[str, Any], path: Path, font: str, *,
                include_notes: bool, due: str | None) -> None:
-    book = Book(path, font, cons.as_of)
+    book = Book(path, font, cons.as_of, kind="返送用")
     letter = _Letter(book)
     letter.line(f"{f['facility_name']} 様", "title")
     letter.line(f"サイバーセキュリティ対策チェックリストの確認結果（基準日 {_ymd(cons.as_of)}）", "subtitle")

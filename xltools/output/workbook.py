@@ -659,7 +659,7 @@ def sheet_names(cons: Consolidation) -> list[str]:
 def build(cons: Consolidation, path: str | Path, font: str) -> Path:
     """Write the consolidated workbook at ``path`` (sheets in :func:`sheet_names` order)."""
     path = Path(path)
-    book = Book(path, font, cons.as_of)
+    book = Book(path, font, cons.as_of, kind="集計")
     lay = _Layout(cons)
     # the dashboard links to ranges as wide as each sheet's table: known once they are planned
     widths: dict[str, int] = {"施設別一覧": 14, "未提出": 12, "要確認": 12, "不一致": len(_FINDING_COLS),
