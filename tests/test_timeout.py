@@ -145,3 +145,22 @@ def test_the_timer_is_gone_after_a_read(small: Path) -> None:
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) == before
     assert res.stats["parsed"] == 4
+
+
+def test_one_file_read_from_a_thread_keeps_its_time_limit(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web page reads one upload in a job thread, where no SIGALRM arrives: the file goes
+    to one worker process, whose limit still ends it (it used to be read with none)."""
+    import threading
+
+    monkeypatch.setenv(batch.HANG_ENV, "t0.xlsx")
+    got: list[batch.BatchResult] = []
+    t = threading.Thread(target=lambda: got.append(
+        batch.run([small / "t0.xlsx"], time_limit=1.0)))
+    t.start()
+    t.join(60)
+    assert not t.is_alive() and got
+    assert _codes(got[0], "t0.xlsx") == ["read.timeout"]
+    monkeypatch.delenv(batch.HANG_ENV)
+    inline = batch.run([small / "t1.xlsx"], time_limit=1.0)  # main thread: read in-process
+    assert inline.stats["jobs"] == 1 and not inline.submissions.empty

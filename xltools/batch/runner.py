@@ -526,7 +526,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             runner: Any = _Dask(scheduler, catalogue, passwords)
             runner.for_store = db is not None
             limit = max(16, (jobs or os.cpu_count() or 1) * 16)
-        elif workers == 1:
+        elif workers == 1 and (jobs == 1 or _inline_can_time(time_limit)):
             runner, limit = _Inline(catalogue, passwords, time_limit, db is not None), 0
         else:
             pool = _Pool(workers, mappings, passwords, total)
@@ -569,6 +569,15 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         if db is not None and run_id is not None:
             db.end_run(run_id, result.stats)
     return result
+
+
+def _inline_can_time(time_limit: float | None) -> bool:
+    """Whether a file read in this process keeps its time limit: the soft timer is a SIGALRM,
+    delivered only to the main thread. A server reading one upload in a job thread gets one
+    worker process instead, so a file that hangs is still ended (``read.timeout``)."""
+    if not time_limit or time_limit <= 0:
+        return True
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 def _store_files(store: str | os.PathLike[str] | Store | None) -> set[str]:
