@@ -17,6 +17,7 @@ Nothing here knows a command; the commands live in :mod:`xltools.cli` and its mo
 from __future__ import annotations
 
 import errno
+import inspect
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ from typing import Any, NoReturn
 
 import click
 
+from xltools.cli.layout import write_dl, write_text
 from xltools.errors import XltoolsError, input_error
 
 EXIT_PROBLEMS, EXIT_USAGE, EXIT_CANNOT_RUN = 1, 2, 3
@@ -169,12 +171,19 @@ class _Japanese:
         pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="使い方: ")
 
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        text = inspect.cleandoc(self.help or "").partition("\f")[0]  # type: ignore[attr-defined]
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                write_text(formatter, text)
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         records = [r for p in self.get_params(ctx)  # type: ignore[attr-defined]
                    if isinstance(p, click.Option) and (r := p.get_help_record(ctx)) is not None]
         if records:
             with formatter.section("オプション"):
-                formatter.write_dl(records)
+                write_dl(formatter, records)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)  # type: ignore[misc]
@@ -208,7 +217,7 @@ class Group(_Japanese, click.Group):
         if commands:
             width = formatter.width - 6 - max(len(n) for n, _ in commands)
             with formatter.section("コマンド"):
-                formatter.write_dl([(n, c.get_short_help_str(width)) for n, c in commands])
+                write_dl(formatter, [(n, c.get_short_help_str(width)) for n, c in commands])
 
 
 _EXTRAS = (("env var: ", "環境変数: "), ("default: ", "既定: "), ("required", "必須"))
