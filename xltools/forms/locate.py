@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import compress, count
@@ -208,8 +208,26 @@ def split_scope_label(t: str, words: Words) -> tuple[str, str]:
     return t[:m.start()].rstrip("。"), scope
 
 
+_SCOPES: dict[int, dict[str, str]] = {}
+
+
 def parse_scope(text: str, words: Words) -> str:
-    """Scope words in a label or column value -> canonical scope ("server+terminal")."""
+    """Scope words in a label or column value -> canonical scope ("server+terminal").
+
+    Memoised per vocabulary: asked for every short cell left of an item and every scope
+    column value, which a batch repeats."""
+    memo = _SCOPES.get(id(words))
+    if memo is None:
+        memo = _SCOPES[id(words)] = {}
+    got = memo.get(text)
+    if got is None:
+        if len(memo) > 50_000:
+            memo.clear()
+        got = memo[text] = _parse_scope(text, words)
+    return got
+
+
+def _parse_scope(text: str, words: Words) -> str:
     t = norm(text)
     if not t:
         return ""
@@ -283,13 +301,25 @@ class Scan:
                     raw[(r, c)] = s
         return cls(sheet, text, raw)
 
-    def row_cells(self, r: int) -> list[tuple[int, str]]:
+    def _rows(self) -> dict[int, list[tuple[int, str]]]:
         if self._by_row is None:  # asked once per candidate row: index the cells once
             by_row: dict[int, list[tuple[int, str]]] = {}
             for (rr, c), t in self.text.items():
                 by_row.setdefault(rr, []).append((c, t))
             self._by_row = {k: sorted(v) for k, v in by_row.items()}
-        return list(self._by_row.get(r, ()))
+        return self._by_row
+
+    def row_cells(self, r: int) -> list[tuple[int, str]]:
+        """(column, normalised text) of a row's written cells, left to right (a new list)."""
+        return list(self._rows().get(r, ()))
+
+    def cells_in(self, r: int) -> Sequence[tuple[int, str]]:
+        """:meth:`row_cells` without the copy, for a reader that does not change it."""
+        return self._rows().get(r, ())
+
+    def text_rows(self) -> list[int]:
+        """The rows with a written cell, top to bottom."""
+        return sorted(self._rows())
 
 
 _SEEN_LIMIT = 200_000
@@ -360,7 +390,7 @@ def find_item_rows(scan: Scan, index: ItemIndex, words: Words, ignore: tuple[str
     return hits, uncertain
 
 
-def heading_scope(cells: list[tuple[int, str]], words: Words) -> str | None:
+def heading_scope(cells: Sequence[tuple[int, str]], words: Words) -> str | None:
     """A device-heading row ("サーバについて", "【端末PC】") -> its scope, else None."""
     if not cells or len(cells) > 3:
         return None
@@ -470,12 +500,15 @@ def _device_row(scan: Scan, r: int, item_col: int, answer_cols: set[int],
 def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Words,
                        sections: dict[int, str]) -> None:
     """Give each item row the scope its row, column or nearest heading names."""
-    hit_rows = {h.row for h in hits}
+    hit_by_row = {h.row: h for h in hits}
+    if not hit_by_row:
+        return
+    last = max(hit_by_row)  # a heading below the last item row gives nothing a scope
     section_names = {norm(s) for s in sections.values()}
     heading: str | None = None
-    rows = sorted({r for (r, _c) in scan.text} | hit_rows)
-    hit_by_row = {h.row: h for h in hits}
-    for r in rows:
+    for r in sorted({*scan.text_rows(), *hit_by_row}):
+        if r > last:
+            break
         if r in hit_by_row:
             h = hit_by_row[r]
             if cols.scope is not None and not h.scope_hint:
@@ -490,13 +523,13 @@ def assign_scope_hints(scan: Scan, hits: list[RowHit], cols: Columns, words: Wor
             if not h.scope_hint and heading:
                 h.scope_hint, h.hint_source = heading, "heading"
             continue
-        cells = scan.row_cells(r)
+        cells = scan.cells_in(r)
         sc = heading_scope(cells, words)
         if sc is not None:
             heading = None if sc == "all" else sc
             continue
         joined = "".join(t for _, t in cells)
-        if any(s and s in joined for s in section_names) and len(joined) < 40:
+        if len(joined) < 40 and any(s and s in joined for s in section_names):
             heading = None  # a new section starts: device headings no longer apply
 
 
@@ -575,19 +608,35 @@ def _classify_header(path: list[str], words: Words) -> tuple[str, int]:
     return "", rnd
 
 
+_HEADER_WORD_CELLS: dict[int, dict[str, bool]] = {}
+
+
+def _header_word_cell(t: str, words: Words) -> bool:
+    """A short cell holding an answer-table header word (memoised per vocabulary: a batch
+    prints the same few header texts)."""
+    memo = _HEADER_WORD_CELLS.get(id(words))
+    if memo is None:
+        memo = _HEADER_WORD_CELLS[id(words)] = {}
+    got = memo.get(t)
+    if got is None:
+        keys = tuple(w for k in ("round1", "round2", "target", "date", "answer", "yes_column",
+                                 "no_column") for w in words.headers.get(k, ()))
+        if len(memo) > 50_000:
+            memo.clear()
+        got = memo[t] = len(t) <= 24 and _has(keys, t)
+    return got
+
+
 def find_header(scan: Scan, first_item_row: int, words: Words, max_up: int = 8) -> tuple[int, ...]:
     """Rows above the first item row that carry answer-table header words."""
-    keys = tuple(w for k in ("round1", "round2", "target", "date", "answer", "yes_column",
-                             "no_column") for w in words.headers.get(k, ()))
     found = []
     for r in range(first_item_row - 1, max(-1, first_item_row - 1 - max_up), -1):
-        cells = scan.row_cells(r)
+        cells = scan.cells_in(r)
         if not cells:
             if found:
                 break
             continue
-        hits = sum(1 for _, t in cells if len(t) <= 24 and _has(keys, t))
-        if hits:
+        if any(_header_word_cell(t, words) for _, t in cells):
             found.append(r)
         elif found and len(cells) >= 2 and all(len(t) <= 16 for _, t in cells):
             found.append(r)  # a header row with other labels (項番, 確認事項)
@@ -735,8 +784,18 @@ def label_cells(scan: Scan, words: Words, skip_rows: set[int] | frozenset[int]
     ``skip_rows``, short enough, and holding a field label. Every other cell can do nothing
     there, so they are left out before sorting."""
     labels = _field_labels(words)[0]
-    return sorted(pos for pos, t in scan.text.items()
-                  if pos[0] not in skip_rows and is_label_text(t, words, labels))
+    memo = _LABEL_MATCHES.get(id(words)) or {}
+    out = []
+    for pos, t in scan.text.items():
+        if pos[0] in skip_rows or len(t) > FIELD_LIMIT:
+            continue
+        got = memo.get(t)
+        if got is None:
+            got = _label_matches(t, words, labels)
+        if got:
+            out.append(pos)
+    out.sort()
+    return out
 
 
 def is_label_text(t: str, words: Words, labels: list[tuple[str, str]] | None = None) -> bool:

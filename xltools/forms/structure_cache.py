@@ -65,6 +65,7 @@ MATCH_FLOOR = ITEM_REVIEW - 10  # find_item_rows keeps nothing scoring below thi
 PER_KEY = 32  # templates per (width, merges)
 TOTAL = 1024  # templates per process
 _PROBES = 4  # item cells compared before the whole structure
+_TOP_PROBES = 24  # printed cells above the item table compared before the whole structure
 _VARIANT_WORDS = ("確認用", "医療機関・薬局における")  # what recognition's variant votes look for
 _TITLE_WORD = "チェックリスト"
 _HEADER_UP = 8  # find_header's max_up
@@ -378,7 +379,10 @@ def _template(located: Located, scan: Scan, catalogue: Catalogue) -> Template | 
     structure = {k: v for k, v in scan.raw.items() if k not in variable}
     items = sorted(item_col.items())
     picks = [items[0], items[len(items) // 2], items[-1], *items[1:_PROBES - 2]][:_PROBES]
-    probes = tuple((p, scan.raw[p]) for p in picks if p in scan.raw)
+    # layouts sharing merges and items differ mostly above the table (title, field labels,
+    # header): those cells first, so a template that does not fit is left after a few looks
+    top = [(p, v) for p, v in structure.items() if p[0] < first][:_TOP_PROBES]
+    probes = (*top, *((p, scan.raw[p]) for p in picks if p in scan.raw))
     skip = frozenset(set(item_col) | set(header))
     labels = tuple(pos for pos in label_cells(scan, words, skip) if pos not in variable)
     frozen = _copy(located, scan, located.fields)
