@@ -281,24 +281,26 @@ class Scan:
     raw: dict[tuple[int, int], str]
     _by_row: dict[int, list[tuple[int, str]]] | None = field(default=None, repr=False,
                                                              compare=False)
+    _joined: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, sheet: Sheet) -> Scan:
         text, raw = {}, {}
         for r, row in enumerate(sheet.rows):
-            if 0 in row:  # a 0 / 0.0 / FALSE is written content although falsy
-                filled: Iterable[int] = [c for c, v in enumerate(row) if v != "" and v is not None]
-            elif not any(row):  # many rows of a 方眼紙 sheet: nothing at all
-                continue
-            else:  # the truthy cells' columns, picked in C (most cells of a grid row are empty)
-                filled = compress(count(), row)
+            # the truthy cells' columns, picked in C (most cells of a grid row are empty); when
+            # they and the empty strings (counted in C) are not the whole row, a 0 / 0.0 /
+            # FALSE (written content although falsy) or a None is there: pick again, slowly
+            filled: Iterable[int] = list(compress(count(), row))
+            if len(filled) + row.count("") != len(row):
+                filled = [c for c, v in enumerate(row) if v != "" and v is not None]
             for c in filled:
                 v = row[c]
                 s = v if type(v) is str else cell_text(v)
                 n = norm(s)
                 if n:
-                    text[(r, c)] = n
-                    raw[(r, c)] = s
+                    key = (r, c)
+                    text[key] = n
+                    raw[key] = s
         return cls(sheet, text, raw)
 
     def _rows(self) -> dict[int, list[tuple[int, str]]]:
@@ -316,6 +318,13 @@ class Scan:
     def cells_in(self, r: int) -> Sequence[tuple[int, str]]:
         """:meth:`row_cells` without the copy, for a reader that does not change it."""
         return self._rows().get(r, ())
+
+    def joined(self) -> str:
+        """Every cell's normalised text run together, in cell order (made once): a word in
+        no cell is not in it, so a search here is a cheap necessary test."""
+        if self._joined is None:
+            self._joined = "".join(self.text.values())
+        return self._joined
 
     def text_rows(self) -> list[int]:
         """The rows with a written cell, top to bottom."""

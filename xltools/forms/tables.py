@@ -565,6 +565,9 @@ def _may_be_contract(scan: Scan) -> bool:
     """A cheap necessary condition: a header cell 「初回確認…」「完了…」「…完了日…」 (a checklist
     prints none; 完了 in the prose of its notes does not count). Every checklist sheet of a
     batch passes through here, and the full test below cost more than reading its answers."""
+    whole = scan.joined()
+    if "初回確認" not in whole and "完了" not in whole:  # in no cell, so starting none
+        return False
     return any(t.startswith(("初回確認", "完了")) or "完了日" in t for t in scan.text.values())
 
 
@@ -947,7 +950,7 @@ def _may_be_bcp(scan: Scan) -> bool:
         titles = tuple(norm(w) for w in (cat.title, *cat.title_words) if w)
         _BCP_GATE.append((titles, tuple(norm(h.name) for h in cat.sections.values())))
     titles, sections = _BCP_GATE[0]
-    whole = "".join(scan.text.values())
+    whole = scan.joined()
     return any(w in whole for w in titles) or sum(w in whole for w in sections) >= 2
 
 
