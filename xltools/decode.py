@@ -42,6 +42,10 @@ class Vocabulary:
     # decoded text answers, memoised: a batch sees a few dozen distinct answer texts
     decoded: dict[str, Decoded] = field(default_factory=dict, compare=False, hash=False,
                                         repr=False)
+    # the same by the answer words left once a date is taken out ("はい 2024/10/1" and
+    # "はい 2025/1/8" are one entry): the texts are unique, their words are a handful
+    by_words: dict[str, Decoded] = field(default_factory=dict, compare=False, hash=False,
+                                         repr=False)
 
     @classmethod
     def from_mapping(cls, vocab: dict[str, Any]) -> Vocabulary:
@@ -128,6 +132,16 @@ def decode_text(value: Any, vocab: Vocabulary) -> Decoded:
 def _decode_words(text: str, vocab: Vocabulary) -> Decoded:
     rest, _date = split_answer_and_date(text)
     t = norm(rest)
+    got = vocab.by_words.get(t)
+    if got is None:
+        if len(vocab.by_words) > 50_000:
+            vocab.by_words.clear()
+        got = vocab.by_words[t] = _decode_normalised(t, vocab)
+    return got
+
+
+def _decode_normalised(t: str, vocab: Vocabulary) -> Decoded:
+    """The answer of a cell's normalised words (its date already taken out)."""
     if not t:
         return Decoded(BLANK, "empty")
     if t in vocab.yes:

@@ -210,11 +210,23 @@ def expected(found: Located) -> list[Expected]:
     return list(got)
 
 
+_EXPECTED: dict[tuple[int, str, tuple[int, ...]], tuple[FormMapping, list[Expected]]] = {}
+
+
 def _expected(found: Located) -> list[Expected]:
+    """The same for every sheet of one edition, variant and rounds: made once per process
+    (the entry keeps its mapping, so the id in the key cannot be another mapping's)."""
     mapping = found.mapping
-    rounds = found.columns.rounds or [1]
-    return [Expected(item_id, scope, rnd, mapping.item(item_id).ref)
-            for item_id, scope in mapping.expected_rows(found.variant) for rnd in rounds]
+    rounds = tuple(found.columns.rounds or [1])
+    key = (id(mapping), found.variant, rounds)
+    got = _EXPECTED.get(key)
+    if got is None or got[0] is not mapping:
+        if len(_EXPECTED) > 256:
+            _EXPECTED.clear()
+        got = _EXPECTED[key] = (mapping, [
+            Expected(item_id, scope, rnd, mapping.item(item_id).ref)
+            for item_id, scope in mapping.expected_rows(found.variant) for rnd in rounds])
+    return got[1]
 
 
 FORM = ChecklistForm()
