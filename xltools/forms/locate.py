@@ -344,15 +344,26 @@ def _memo(index: ItemIndex, words: Words) -> dict[str, tuple[str, str, str, floa
     return got
 
 
+# No item scores this close to a text that find_item_rows (or the structure cache) could use:
+# below ITEM_REVIEW - 10 a row is neither an item nor an undecided one.
+NEAR = ITEM_REVIEW - 15
+
+
 def _cell_match(raw: str, index: ItemIndex, words: Words) -> tuple[str, str, str, float, str, float]:
     """(ref, scope label, item id, score, runner-up id, its score) of one cell's text; memoised
-    per index and vocabulary."""
+    per index and vocabulary.
+
+    A text no item comes near (every plain score below :data:`NEAR`; the containment bonus of
+    :func:`match_item` needs a plain score above 75) is no item at all, as a short one is: most
+    such texts are answers and dates, unique per file, and the one cut-off search costs less
+    than ranking every item."""
     memo = _memo(index, words)
     got = memo.get(raw)
     if got is None:
         body, ref = strip_ref(raw)
         body_n, label = split_scope_label(norm(body), words)
-        if len(body_n) < 6:
+        if len(body_n) < 6 or process.extractOne(body_n, index.texts, scorer=fuzz.ratio,
+                                                 score_cutoff=NEAR) is None:
             got = (ref, label, "", 0.0, "", 0.0)
         else:
             got = (ref, label, *match_item(body_n, index))
