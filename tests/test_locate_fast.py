@@ -110,3 +110,15 @@ def test_fields_from_label_cells_as_from_every_cell(scans: list[L.Scan]) -> None
             assert got == L.find_fields(scan, words, skip, cells=cells)
             every += len(got)
     assert every > 20
+
+
+def test_checklist_places_are_built_in_the_order_place_declares() -> None:
+    """checklist._places passes a Place's fields by position: a reordered Place must fail here,
+    not read the wrong cells."""
+    from dataclasses import fields
+
+    from xltools.forms import checklist
+    from xltools.forms.located import Place
+
+    names = tuple(f.name for f in fields(Place))
+    assert names[:len(checklist.PLACE_ORDER)] == checklist.PLACE_ORDER
