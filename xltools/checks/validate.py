@@ -92,6 +92,7 @@ def check_answers(located: Located, slots: list[Slot], ctx: Context) -> list[P.P
     gate_ids = {it.id for it in mapping.items if it.gate}
     later_yes = {(s.item_id, s.scope) for s in slots if s.round > 1 and s.decoded.answer == YES}
     dates_required = mapping.fiscal_year >= DATE_REQUIRED_FROM
+    first_day, last_day = _plausible_range(mapping.fiscal_year)
     for s in slots:
         found: list[tuple[str, dict[str, Any]]] = []
         d = s.decoded
@@ -108,7 +109,7 @@ def check_answers(located: Located, slots: list[Slot], ctx: Context) -> list[P.P
                                                      "raw": _short(s.raw_date)}))
         elif d.answer in (YES, NO) and checked.value is None and dates_required:
             found.append(("answer.date_missing", {"cell": s.date_cell or s.cell}))
-        elif checked.value is not None and not _plausible(checked.value, mapping.fiscal_year):
+        elif checked.value is not None and not first_day <= checked.value <= last_day:
             found.append(("answer.date_out_of_range", {"cell": s.date_cell or s.cell,
                                                        "detail": checked.value.isoformat()}))
         if not s.target.ok:
@@ -134,8 +135,10 @@ def _check_target(s: Slot, due_fy: int) -> list[tuple[str, dict[str, Any]]]:
     return []
 
 
-def _plausible(d: dt.date, fy: int) -> bool:
-    return dt.date(fy - 1, 4, 1) <= d <= dt.date(fy + 2, 3, 31)
+def _plausible_range(fy: int) -> tuple[dt.date, dt.date]:
+    """The checked dates believable for an edition: from the April before its fiscal year to
+    the March after the next."""
+    return dt.date(fy - 1, 4, 1), dt.date(fy + 2, 3, 31)
 
 
 _ANSWER_TOKENS = {"はい", "いいえ", "○", "〇", "◯", "●", "×", "✕", "✓", "✔", "☑", "レ", "yes", "no"}
