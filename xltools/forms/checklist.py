@@ -71,7 +71,7 @@ def resolve_scopes(hits: list[RowHit], mapping: FormMapping, variant: str
     Returns (resolved rows, duplicates, rows whose scope is unclear, rows of items this form
     does not ask).
     """
-    expected = {it.id: list(it.scopes) for it in mapping.items_for(variant)}
+    expected = _expected_scopes(mapping, variant)
     by_item: dict[str, list[RowHit]] = {}
     foreign: list[RowHit] = []
     for h in sorted(hits, key=lambda h: h.row):
@@ -110,6 +110,22 @@ def resolve_scopes(hits: list[RowHit], mapping: FormMapping, variant: str
     return resolved, duplicates, unclear, foreign
 
 
+_SCOPES: dict[tuple[int, str], tuple[FormMapping, dict[str, tuple[str, ...]]]] = {}
+
+
+def _expected_scopes(mapping: FormMapping, variant: str) -> dict[str, tuple[str, ...]]:
+    """Item id -> the scopes a variant's sheet asks of it (made once per mapping and variant;
+    the entry keeps its mapping, so the id in the key cannot be another mapping's)."""
+    key = (id(mapping), variant)
+    got = _SCOPES.get(key)
+    if got is None or got[0] is not mapping:
+        if len(_SCOPES) > 256:
+            _SCOPES.clear()
+        got = _SCOPES[key] = (mapping, {it.id: tuple(it.scopes)
+                                        for it in mapping.items_for(variant)})
+    return got[1]
+
+
 def _stray_rows(scan: Scan, hits: list[RowHit], cols, words: Words) -> list[tuple[int, int, str]]:
     """Rows inside the item table that carry an answer but match no item."""
     first, last = min(h.row for h in hits), max(h.row for h in hits)
@@ -119,7 +135,9 @@ def _stray_rows(scan: Scan, hits: list[RowHit], cols, words: Words) -> list[tupl
     for r in range(first + 1, last):
         if r in hit_rows or r in cols.header_rows:
             continue
-        cells = scan.row_cells(r)
+        cells = scan.cells_in(r)
+        if not cells:
+            continue
         texts = [(c, t) for c, t in cells if c not in answer_cols and len(t) >= 10]
         answered = any(c in answer_cols for c, _ in cells)
         if texts and answered:
