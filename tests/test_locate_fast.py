@@ -4,7 +4,8 @@
   text no item comes near taken as no item without ranking the items) against the plain way
   (every cell of every row ranked by :func:`match_item`, row by row);
 * header fields: :func:`find_fields` reading only the cells holding a label against every
-  cell in order.
+  cell in order;
+* answer places and slots built by position: in the order their classes declare.
 """
 
 from __future__ import annotations
@@ -122,3 +123,12 @@ def test_checklist_places_are_built_in_the_order_place_declares() -> None:
 
     names = tuple(f.name for f in fields(Place))
     assert names[:len(checklist.PLACE_ORDER)] == checklist.PLACE_ORDER
+
+
+def test_slots_are_built_in_the_order_slot_declares() -> None:
+    """decode.read_place passes a Slot's fields by position (as checklist._places does)."""
+    from dataclasses import fields
+
+    from xltools import decode
+
+    assert tuple(f.name for f in fields(decode.Slot)) == decode.SLOT_ORDER

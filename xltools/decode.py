@@ -467,6 +467,11 @@ class Slot:
     dated_only_if_answered: bool = False  # a table shows no date on an unanswered row
 
 
+SLOT_ORDER = ("item_id", "scope", "round", "row", "decoded", "raw", "cell", "checked", "raw_date",
+              "date_cell", "target", "raw_target", "target_cell", "answer_cells", "roles", "ref",
+              "item_cell", "completed", "dated_only_if_answered")  # as read_place passes them
+
+
 def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
     r, c = sheet.merged_origin(row, col)
     return sheet.value(r, c), (r, c)
@@ -543,9 +548,10 @@ def read_place(sheet: Any, place: Place, vocab: Vocabulary) -> Slot:
         decoded, raw, cell, cells = _decode_split(sheet, place.row, place.yes, place.no, vocab)
         roles = tuple(role for role, col in (("yes", place.yes), ("no", place.no))
                       if col is not None)
+    # positional, in SLOT_ORDER (a keyword call costs twice as much; one slot per answer)
     slot = Slot(place.item_id, place.scope, place.round, place.row, decoded, raw, cell,
-                _NO_DATE_READ, answer_cells=cells, roles=roles, ref=place.ref,
-                item_cell=place.item_cell, dated_only_if_answered=place.dated_only_if_answered)
+                _NO_DATE_READ, "", "", _NO_DATE_READ, "", "", cells, roles, place.ref,
+                place.item_cell, None, place.dated_only_if_answered)
     _read_dates(slot, sheet, place)
     return slot
 
