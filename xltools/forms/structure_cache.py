@@ -18,14 +18,19 @@ each step of :func:`~xltools.forms.checklist.locate`:
   row an item or an undecided row), so every row's best cell is unchanged;
 * header: no variable cell in the rows the header search reads, nor under a header label;
   sheets whose answer columns were found by content (no header) are never templates;
-* header fields: found again on every sheet (their values are the variable cells), and the
-  facility-name facts recognition uses (薬局 in the name or label, a vendor name) must match;
+* header fields: found again on every sheet (their values are the variable cells) — at the
+  template's label cells and any variable cell written like a label, the only cells
+  find_fields can use — and the facility-name facts recognition uses (薬局 in the name or
+  label, a vendor name) must match;
 * scopes: no variable cell left of an item text or in the scope or number column; a row with
   variable cells that is not an item row must read as the same heading (or not) as in the
   template;
 * recognition: variable cells carry none of the words it looks for (title, edition markers,
   variant labels); a template whose edition was decided by the dates written is never reused;
 * stray rows: no variable cell on a non-item row inside the item table.
+
+A reused location shares the template's answer places and expected answers
+(:attr:`~xltools.forms.locate.Located.derived`): they follow from the location alone.
 
 The frames with and without the cache are compared on every generated corpus by
 ``tests/test_structure_cache.py``. ``XLTOOLS_STRUCTURE_CACHE=0`` (or :func:`disabled`) turns it
