@@ -252,3 +252,31 @@ def test_text_fiscal_year_equals_parse_date(text: str) -> None:
         if d is not None:
             want = d.year if d.month >= 4 else d.year - 1
     assert recognize._text_fiscal_year(text) == want
+
+
+@pytest.mark.parametrize("data", [
+    b'dataValidations><dataValidation type="list" sqref="A1"><formula1>"a"</formula1></dataValidation>'
+    b'</dataValidations>',
+    b'<dataValidations><dataValidation type="list" sqref="A1 B2:C3"><formula1>"a,b"</formula1>'
+    b'</dataValidation></dataValidations>',
+    b'<x><dataValidation/></x><y/><dataValidations count="1"><dataValidation type="list" '
+    b'sqref="B2:C3"/></dataValidations><dataValidations><dataValidation type="whole" sqref="D4"/>'
+    b'</dataValidations>',
+    b'ataValidation<x14:dataValidations><x14:dataValidation type="list"><x14:formula1><xm:f>"a"'
+    b'</xm:f></x14:formula1><xm:sqref>A1</xm:sqref></x14:dataValidation></x14:dataValidations>',
+    b"", b"nothing here"])
+def test_validations_block_search_starts_late_but_finds_every_block(
+        data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = B.Book(path="x.xlsx", sha256="", kind="xlsx", sheets=[], problems=[],
+                  _parts={"s.xml": data})
+    sheet = B.Sheet("s", 0, [], [], part="s.xml", book=book)
+    got = [(v.kind, v.cells, v.formula) for v in B._read_validations(sheet)]
+
+    class FromTheStart:  # the reference: every block searched for from the first byte
+        def findall(self, text: bytes, pos: int = 0) -> list[bytes]:
+            return full.findall(text)
+
+    full = B._X14_DV
+    monkeypatch.setattr(B, "_X14_DV", FromTheStart())
+    assert got == [(v.kind, v.cells, v.formula) for v in B._read_validations(sheet)]
+    assert bool(got) == (b"<dataValidations" in data or b"<x14:dataValidations" in data)

@@ -106,7 +106,7 @@ class Sheet:
     @property
     def ncols(self) -> int:
         if self._ncols is None:  # asked in loops by the locators; rows never change after load
-            self._ncols = max((len(r) for r in self.rows), default=0)
+            self._ncols = max(map(len, self.rows), default=0)
         return self._ncols
 
     def merged_origin(self, row: int, col: int) -> Cell:
@@ -656,7 +656,7 @@ def _load_values(book: Book) -> None:
         total = sh.total_height if hasattr(sh, "total_height") else sh.height
         rows = sh.to_python(skip_empty_area=False, nrows=MAX_ROWS)
         truncated = (total or 0) > MAX_ROWS or parts.get(meta.name) in book.cropped
-        if rows and max(len(r) for r in rows) > MAX_COLS:
+        if rows and max(map(len, rows)) > MAX_COLS:
             rows = [r[:MAX_COLS] for r in rows]
         merged = [a + b for a, b in (sh.merged_cell_ranges or [])]  # (r0, c0) + (r1, c1)
         if not merged and book.kind == "ods":  # calamine gives no merged cells for .ods
@@ -871,9 +871,12 @@ def _read_rich_runs(sheet: Sheet) -> dict[Cell, list[Run]]:
         return {}
     shared = _shared_runs(book)
     data = book.part(sheet.part)
-    if data is None or (not shared and b"inlineStr" not in data):
+    if data is None:
         return {}
-    if b"inlineStr" not in data:
+    inline = b"inlineStr" in data  # one scan of the sheet, asked twice
+    if not shared and not inline:
+        return {}
+    if not inline:
         found = _shared_run_cells(data, shared)
         if found is not None:
             return found
@@ -939,12 +942,14 @@ def _read_validations(sheet: Sheet) -> list[Validation]:
     if book is None or sheet.part is None:
         return []
     data = book.part(sheet.part)
-    if not data or b"ataValidation" not in data:
+    mention = data.find(b"ataValidation") if data else -1
+    if mention < 0:
         return []
     out: list[Validation] = []
-    # a block can only start at the "<" before the first "dataValidations": the scan starts
-    # there rather than trying the pattern at each of the sheet's thousands of tags
-    first = data.find(b"dataValidations")
+    # a block can only start at the "<" before the first "dataValidations" (which cannot
+    # start before the first "ataValidation" less one): the scan starts there rather than
+    # trying the pattern at each of the sheet's thousands of tags
+    first = data.find(b"dataValidations", max(mention - 1, 0))
     for block in _X14_DV.findall(data, max(data.rfind(b"<", 0, first), 0)) if first >= 0 else ():
         quick = _plain_validations(block)
         if quick is not None:
