@@ -280,3 +280,20 @@ def test_validations_block_search_starts_late_but_finds_every_block(
     monkeypatch.setattr(B, "_X14_DV", FromTheStart())
     assert got == [(v.kind, v.cells, v.formula) for v in B._read_validations(sheet)]
     assert bool(got) == (b"<dataValidations" in data or b"<x14:dataValidations" in data)
+
+
+def test_part_with_a_local_header_zipfile_refuses_still_raises() -> None:
+    """A member whose local header names another file is refused by zipfile: the direct
+    inflation steps aside so the refusal stays what it was."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/a.xml", "<a>x</a>", compress_type=zipfile.ZIP_DEFLATED)
+    data = buf.getvalue().replace(b"xl/a.xml", b"xl/b.xml", 1)  # the local header only
+    book = B.Book(path="x.xlsx", sha256="", kind="xlsx", sheets=[], problems=[], data=data)
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(data)).read("xl/a.xml")
+    with pytest.raises(zipfile.BadZipFile):
+        book.part("xl/a.xml")

@@ -268,9 +268,11 @@ class Book:
         if info.file_size > limit:
             return None
         # inflated straight from the package bytes (zipfile's reader costs more than a small
-        # part's inflation); anything unusual, or a CRC that does not match, goes to zipfile,
+        # part's inflation) when zipfile would accept the member as it is; anything unusual
+        # (a local header zipfile would refuse, a CRC that does not match) goes to zipfile,
         # which reads it or raises as it always did
-        got = _head(self.data, info, info.file_size)
+        got = _head(self.data, info, info.file_size) if _plain_local_header(self.data, info) \
+            else None
         if got is not None and len(got) == info.file_size and zlib.crc32(got) == info.CRC:
             return got
         return zf.read(info)
@@ -383,6 +385,24 @@ def _head(data: bytes, info: zipfile.ZipInfo, size: int = 4096) -> bytes | None:
     """
     raw = _raw(data, info, size)
     return None if raw is None else _inflate(raw, info.compress_type, size)
+
+
+def _plain_local_header(data: bytes, info: zipfile.ZipInfo) -> bool:
+    """True when zipfile's reader would take the member's local header as it is: no
+    encryption, patched-data or strong-encryption flag, and the directory's name repeated."""
+    start = info.header_offset
+    head = data[start:start + 30]
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return False
+    flags, = struct.unpack_from("<H", head, 6)
+    if flags & 0x61:
+        return False
+    name_len, = struct.unpack_from("<H", head, 26)
+    try:
+        name = info.orig_filename.encode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeEncodeError:
+        return False
+    return data[start + 30:start + 30 + name_len] == name
 
 
 def _raw(data: bytes, info: zipfile.ZipInfo, size: int) -> bytes | None:
