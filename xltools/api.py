@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xltools.pipeline import FileRows, Result, expand_inputs, read_file, to_result
+from xltools.rows import FileRows, Result, to_result
 
 if TYPE_CHECKING:
     from xltools.aggregate.core import Consolidation
+    from xltools.pipeline import expand_inputs, read_file  # attributes of this module, lazily
 
 PathLike = str | os.PathLike[str]
 Inputs = PathLike | Iterable[PathLike]
@@ -50,6 +51,7 @@ def read(path: PathLike, *, mappings: str | None = None,
         subs, answers, problems = xltools.read("提出/さくら病院.xlsx")
     """
     from xltools.forms.catalogue import load_catalogue
+    from xltools.pipeline import read_file
 
     _check_inputs(path)
     return to_result([read_file(path, load_catalogue(mappings), passwords)])
@@ -455,6 +457,16 @@ def check_mapping(mapping: PathLike, sources: Iterable[Any], **options: Any) -> 
 
     _check_inputs([mapping, *_as_list(sources)])
     return check(mapping, _as_list(sources), **options)
+
+
+def __getattr__(name: str) -> Any:
+    """``read_file`` and ``expand_inputs`` from :mod:`xltools.pipeline`, imported on first use:
+    a batch's gathering process (the CLI) never reads a file itself and starts without them."""
+    if name in ("read_file", "expand_inputs"):
+        from xltools import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["Result", "FileRows", "Consolidated", "Normalized", "Inspection", "read", "read_many",

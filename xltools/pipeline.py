@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xltools import problems as P
 from xltools.checks.validate import Context
@@ -24,34 +23,8 @@ from xltools.forms.locate import Scan
 from xltools.forms.located import FormKind, LocatedForm
 from xltools.labels import VARIANT_JA
 from xltools.output.own import own_workbook
-from xltools.output.schema import frame
+from xltools.rows import FileRows, Result, to_result
 from xltools.xlsx.book import Book, read_book
-
-if TYPE_CHECKING:  # frames are built by to_result only: workers never import pandas
-    import pandas as pd
-
-
-@dataclass
-class Result:
-    """The three tables of the output contract."""
-
-    submissions: pd.DataFrame
-    answers: pd.DataFrame
-    problems: pd.DataFrame
-
-    def __iter__(self) -> Iterator[pd.DataFrame]:
-        return iter((self.submissions, self.answers, self.problems))
-
-
-@dataclass
-class FileRows:
-    """Plain rows for one file: picklable, so workers and the store can carry them."""
-
-    path: str
-    sha256: str
-    submissions: list[dict[str, Any]] = field(default_factory=list)
-    answers: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[dict[str, Any]] = field(default_factory=list)
 
 
 def submission_id(sha256: str, sheet: str) -> str:
@@ -274,17 +247,6 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
         else:
             out.append(str(p))
     return out
-
-
-def to_result(parts: Iterable[FileRows]) -> Result:
-    subs: list[dict[str, Any]] = []
-    answers: list[dict[str, Any]] = []
-    problems: list[dict[str, Any]] = []
-    for part in parts:
-        subs.extend(part.submissions)
-        answers.extend(part.answers)
-        problems.extend(part.problems)
-    return Result(frame("submissions", subs), frame("answers", answers), frame("problems", problems))
 
 
 __all__ = ["FORMS", "Result", "FileRows", "form_rows", "locate", "read_file", "expand_inputs",

@@ -38,7 +38,7 @@ from typing import Any
 
 from xltools import problems as P
 from xltools.forms.catalogue import Catalogue
-from xltools.pipeline import FileRows, read_file
+from xltools.rows import FileRows
 
 #: seconds past the limit before a worker stuck in a native call is ended
 GRACE = 2.0
@@ -53,6 +53,15 @@ def timed_out(path: str, data: bytes, seconds: float) -> FileRows:
     out = FileRows(path=path, sha256=hashlib.sha256(data).hexdigest())
     out.problems.append(P.make("read.timeout", path=path, detail=f"{seconds:g}").row())
     return out
+
+
+def read_file(path: str, catalogue: Catalogue, passwords: list[str] | None,
+              data: bytes | None = None) -> FileRows:
+    """:func:`xltools.pipeline.read_file`, imported on first use: workers have it preloaded, and
+    the process gathering a batch, which never reads a file itself, starts without it."""
+    from xltools.pipeline import read_file as read
+
+    return read(path, catalogue, passwords, data=data)
 
 
 def read_limited(path: str, catalogue: Catalogue, passwords: list[str] | None, data: bytes,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from xltools.batch.store import encode
 from xltools.output.schema import arrow_table
-from xltools.pipeline import FileRows
+from xltools.rows import FileRows
 
 if TYPE_CHECKING:
     import pyarrow as pa

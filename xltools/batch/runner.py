@@ -59,7 +59,7 @@ from xltools.batch.store import Store, opened, reader_version
 from xltools.errors import XltoolsError
 from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.output.schema import frame, frame_from_arrow
-from xltools.pipeline import FileRows, Result, read_file, to_result
+from xltools.rows import FileRows, Result, to_result
 from xltools.text import norm
 from xltools.xlsx.book import EXCEL_SUFFIXES
 
@@ -194,6 +194,8 @@ def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[Parsed]:
 def _parse_with(path: str, data: bytes, catalogue: Catalogue,
                 passwords: list[str] | None, for_store: bool = False) -> Parsed:
     """The dask task: everything it needs travels with it (no shared disk needed)."""
+    from xltools.pipeline import read_file
+
     _crash_hook(path)
     return pack_one(read_file(path, catalogue, passwords, data=data), for_store)
 
@@ -538,7 +540,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             for e in entries:
                 data = _prepare(e, known, db, run_id)
                 if e.outcome == "skipped":  # Excel lock file: read_book says so without reading
-                    finish(e, read_file(e.path, catalogue, passwords), "skipped")
+                    finish(e, _lock_file(e.path, catalogue, passwords), "skipped")
                 elif e.outcome == "unreadable":
                     finish(e, _unreadable(e), "unreadable")
                 elif e.sha256 in first:
@@ -633,6 +635,12 @@ def _read_bytes(e: _Entry) -> bytes | None:
     except OSError as exc:
         e.why = f"{type(exc).__name__}: {exc.strerror or exc}"
         return None
+
+
+def _lock_file(path: str, catalogue: Catalogue, passwords: list[str] | None) -> FileRows:
+    from xltools.pipeline import read_file  # the one read this process makes itself
+
+    return read_file(path, catalogue, passwords)
 
 
 def _unreadable(e: _Entry) -> FileRows:

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from xltools.errors import XltoolsError
-from xltools.pipeline import FileRows
+from xltools.rows import FileRows
 
 DEFAULT_NAME = "xltools-store.sqlite"
 STORE_DIR_ENV = "XLTOOLS_STORE_DIR"
