@@ -183,10 +183,12 @@ def normalize(folder: Path, jobs: int = 2) -> dict[str, float]:
 
 def heaviest_imports(one_file: str, top: int = 8) -> tuple[float, list[tuple[str, float]]]:
     """Total import time of ``xltools normalize`` on one file and its heaviest top-level imports
-    (cumulative seconds), from ``python -X importtime``."""
+    (cumulative seconds), from ``python -X importtime``. ``--jobs 1``: one file is read in the
+    process anyway, and without it the fork server (started early, with the same ``-X`` flags)
+    would print its own imports into the same stream."""
     out = Path(tempfile.mkdtemp(prefix="bench-floor-out-"))
     code = ("import sys; sys.argv=['xltools','normalize',sys.argv[1],'--out',sys.argv[2],"
-            "'--no-store','-q']\nfrom xltools.cli import main\nmain()")
+            "'--no-store','-q','--jobs','1']\nfrom xltools.cli import main\nmain()")
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code, one_file, str(out)],
                           capture_output=True, text=True)
     shutil.rmtree(out, ignore_errors=True)
