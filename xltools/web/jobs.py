@@ -104,20 +104,22 @@ class Jobs:
 
     def _run(self, job: Job, work: Callable[[Job], None]) -> None:
         job.state, job.stage = "running", "読み取りを始めています"
+        state = "failed"
         try:
             work(job)
-            job.state = "failed" if job.error or job.errors else "done"
+            state = "failed" if job.error or job.errors else "done"
         except Exception as exc:  # the page shows one line; the log names the type only
             from xltools.errors import XltoolsError
 
-            job.state = "failed"
             job.error = exc.message if isinstance(exc, XltoolsError) else (
                 "処理中に予期しないエラーが起きました。ファイルを確かめて、もう一度お試しください。")
             log.warning("job %s failed: %s", job.id[:6], type(exc).__name__)
         finally:
+            # inputs are not kept: gone before the page (or a script polling it) hears "done"
+            shutil.rmtree(job.folder / "in", ignore_errors=True)
             job.finished = time.time()
-            job.stage = "完了しました" if job.state == "done" else "できませんでした"
-            shutil.rmtree(job.folder / "in", ignore_errors=True)  # inputs are not kept
+            job.stage = "完了しました" if state == "done" else "できませんでした"
+            job.state = state
 
     def get(self, job_id: str) -> Job | None:
         self.sweep()
