@@ -691,8 +691,11 @@ def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
     held = [e.answers for e in entries if e.answers is not None]
     # one chunk a column: the frame is worked on column-wide later (guarding, CSV, checks), and
     # ten thousand small chunks cost every such step more than the one copy made here
-    answers = (frame_from_arrow("answers", pa.concat_tables(held).combine_chunks()) if held
-               else frame("answers", []))
+    combined = pa.concat_tables(held).combine_chunks() if held else None
+    for e in entries:  # the chunks' tables go as soon as the one copy is made
+        e.answers = None
+    held.clear()
+    answers = frame_from_arrow("answers", combined) if combined is not None else frame("answers", [])
     base = Result(base.submissions, answers, base.problems)
     files = pd.DataFrame([{
         "path": e.path, "sha256": e.sha256 or (e.rows.sha256 if e.rows else ""),

@@ -16,6 +16,7 @@ Each decorator hands the command one value (``passwords``: a list; ``reading``: 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,12 +141,18 @@ def _jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int 
     :func:`xltools.batch.boot.prestart`."""
     from xltools.batch.boot import cpu_count, prestart
 
-    prestart(value)
+    if not _one_file(ctx.params.get("inputs")):  # one file is read in this process anyway
+        prestart(value)
     cpus = cpu_count()
     if value is not None and value > cpus:
         note(f"--jobs {value} は CPU の数 {cpus} に合わせます。")
         return cpus
     return value
+
+
+def _one_file(inputs: Any) -> bool:
+    """Whether the inputs (when click has them already) are a single file."""
+    return bool(inputs) and len(inputs) == 1 and os.path.isfile(inputs[0])
 
 
 def read_options(f: Callable[..., Any]) -> Callable[..., Any]:

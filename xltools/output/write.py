@@ -127,14 +127,15 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
         else:
             with open(tmp, "wb") as fh:
                 fh.write(b"\xef\xbb\xbf")
-                fh.write(body)
+                for piece in body:
+                    fh.write(piece)
     return path
 
 
 _NEEDS_QUOTES = r'[,"\r\n]'
 
 
-def _csv_bytes(df: pd.DataFrame) -> memoryview | bytes | None:
+def _csv_bytes(df: pd.DataFrame) -> list[bytes | memoryview] | None:
     """The frame as pandas' ``to_csv`` writes it (minimal quoting, CRLF, empty for missing), as
     UTF-8, made in Arrow: each column's fields quoted where needed, the rows joined, the
     result taken as one buffer. A 10,000-file batch has hundreds of thousands of answer rows;
@@ -149,7 +150,7 @@ def _csv_bytes(df: pd.DataFrame) -> memoryview | bytes | None:
         return None
     header = (",".join(_csv_field(str(c)) for c in df.columns) + "\r\n").encode("utf-8")
     if not len(df):
-        return header
+        return [header]
     text = pa.large_string()
     rows = pc.binary_join_element_wise(*columns, pa.scalar(",", text))
     rows = pc.binary_join_element_wise(rows, pa.scalar("\r\n", text), pa.scalar("", text))
@@ -158,7 +159,7 @@ def _csv_bytes(df: pd.DataFrame) -> memoryview | bytes | None:
     offsets = rows.buffers()[1]  # int64 offsets of a large_string array, then its data
     first, last = (int.from_bytes(offsets[8 * i:8 * i + 8], "little", signed=True)
                    for i in (rows.offset, rows.offset + len(rows)))
-    return header + memoryview(rows.buffers()[2])[first:last].tobytes()
+    return [header, memoryview(rows.buffers()[2])[first:last]]  # written as it is, not copied
 
 
 def _may_need_quotes(arr: pa.Array | pa.ChunkedArray) -> bool:
