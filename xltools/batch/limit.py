@@ -34,11 +34,13 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xltools import problems as P
-from xltools.forms.catalogue import Catalogue
 from xltools.rows import FileRows
+
+if TYPE_CHECKING:
+    from xltools.forms.catalogue import Catalogue
 
 #: seconds past the limit before a worker stuck in a native call is ended
 GRACE = 2.0

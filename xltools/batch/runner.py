@@ -57,7 +57,6 @@ from xltools.batch.packed import Parsed, pack, pack_one
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
 from xltools.errors import XltoolsError
-from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.output.schema import frame, frame_from_arrow
 from xltools.rows import FileRows, Result, to_result
 from xltools.text import norm
@@ -66,6 +65,8 @@ from xltools.xlsx.book import EXCEL_SUFFIXES
 if TYPE_CHECKING:  # pandas is imported when the frames are built, after the files are read
     import pandas as pd
     import pyarrow as pa
+
+    from xltools.forms.catalogue import Catalogue
 
 #: files larger than this are not read into memory at all (a checklist is well under 1 MB)
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -168,6 +169,8 @@ def _init_worker(mappings: str | None, passwords: list[str] | None,
                  crash_on: str | None = None, time_limit: float | None = None,
                  hang_on: str | None = None, for_store: bool = False) -> None:
     """Pool initializer: load the catalogue once per worker process."""
+    from xltools.forms.catalogue import load_catalogue
+
     _WORKER["for_store"] = for_store
     _WORKER["catalogue"] = load_catalogue(mappings)
     _WORKER["passwords"] = passwords
@@ -225,17 +228,35 @@ def _hang_hook(path: str) -> None:
         time.sleep(3600)
 
 
+class _Catalogue:
+    """The mapping catalogue, loaded when this process first needs it: to read a file itself
+    (one worker, a fallback, a lock file), for the store's keys, or to check a user's mapping
+    folder. A batch read by workers alone leaves it to them (the fork server loads it once),
+    and starts reading files without it."""
+
+    def __init__(self, mappings: str | None) -> None:
+        self.mappings = mappings
+        self._loaded: Catalogue | None = None
+
+    def get(self) -> Catalogue:
+        if self._loaded is None:
+            from xltools.forms.catalogue import load_catalogue
+
+            self._loaded = load_catalogue(self.mappings)
+        return self._loaded
+
+
 class _Inline:
     """jobs=1: parse in this process, in order."""
 
-    def __init__(self, catalogue: Catalogue, passwords: list[str] | None,
+    def __init__(self, catalogue: _Catalogue, passwords: list[str] | None,
                  time_limit: float | None = None, for_store: bool = False) -> None:
         self.catalogue, self.passwords, self.time_limit = catalogue, passwords, time_limit
         self.for_store = for_store
         self.done: list[tuple[int, Parsed]] = []
 
     def submit(self, key: int, path: str, data: bytes) -> None:
-        rows = read_limited(path, self.catalogue, self.passwords, data, self.time_limit)
+        rows = read_limited(path, self.catalogue.get(), self.passwords, data, self.time_limit)
         self.done.append((key, pack_one(rows, self.for_store)))
 
     def collect(self, keep: int) -> Iterator[tuple[int, Parsed]]:
@@ -493,8 +514,10 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
     before it becomes a ``read.timeout`` problem (None: no limit; local runs only).
     """
     t0 = time.perf_counter()
-    catalogue = load_catalogue(mappings)
-    version, reader = catalogue.version, reader_version()
+    catalogue = _Catalogue(mappings)
+    if mappings or store is not None:  # a user's mappings are checked before any file is read
+        catalogue.get()
+    version, reader = (catalogue.get().version, reader_version()) if store is not None else ("", "")
     skip = _store_files(store)  # and every path already listed (a folder and a file in it)
     listed: list[str] = []
     for p in expand(paths):
@@ -525,7 +548,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         run_id = db.begin_run(version, reader) if db else None
         known = db.path_index([e.path for e in entries]) if db else {}
         if scheduler:
-            runner: Any = _Dask(scheduler, catalogue, passwords)
+            runner: Any = _Dask(scheduler, catalogue.get(), passwords)
             runner.for_store = db is not None
             limit = max(16, (jobs or os.cpu_count() or 1) * 16)
         elif workers == 1 and (jobs == 1 or _inline_can_time(time_limit)):
@@ -540,7 +563,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             for e in entries:
                 data = _prepare(e, known, db, run_id)
                 if e.outcome == "skipped":  # Excel lock file: read_book says so without reading
-                    finish(e, _lock_file(e.path, catalogue, passwords), "skipped")
+                    finish(e, _lock_file(e.path, catalogue.get(), passwords), "skipped")
                 elif e.outcome == "unreadable":
                     finish(e, _unreadable(e), "unreadable")
                 elif e.sha256 in first:
