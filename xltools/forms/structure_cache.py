@@ -199,20 +199,22 @@ def _reuse(t: Template, scan: Scan, catalogue: Catalogue) -> Located | None:
     for pos, text in t.probes:
         if raw.get(pos) != text:
             return None
-    variable = t.variable
-    if {k: v for k, v in raw.items() if k not in variable} != t.structure:
+    present = [pos for pos in t.variable if pos in raw]
+    # the non-variable cells are the template's, cell for cell: each printed cell is there with
+    # its text (a subset test in C), and nothing else is written outside the variable cells
+    if len(raw) - len(present) != len(t.structure) or not raw.items() >= t.structure.items():
         return None
     text = scan.text
-    for pos in variable:
-        r = raw.get(pos)
-        if r is not None and pos in text and not _inert_cell(pos[0] < t.first, r, text[pos],
-                                                             catalogue):
+    first = t.first
+    for pos in present:
+        if pos in text and not _inert_cell(pos[0] < first, raw[pos], text[pos], catalogue):
             return None
     words = Words.of(catalogue)
     for row, effect in t.effects.items():
         if _effect(scan.row_cells(row), words, catalogue) != effect:
             return None
-    fields = find_fields(scan, words, skip_rows=t.skip_rows, cells=_label_cells(t, text, words))
+    fields = find_fields(scan, words, skip_rows=t.skip_rows,
+                         cells=_label_cells(t, present, text, words))
     if _facts(fields) != t.facts:
         return None
     located = t.located
@@ -225,29 +227,32 @@ def _reuse(t: Template, scan: Scan, catalogue: Catalogue) -> Located | None:
     return _copy(located, scan, fields)
 
 
-def _label_cells(t: Template, text: dict[tuple[int, int], str], words: Words
-                 ) -> list[tuple[int, int]]:
+def _label_cells(t: Template, present: list[tuple[int, int]], text: dict[tuple[int, int], str],
+                 words: Words) -> list[tuple[int, int]]:
     """The cells find_fields reads on a sheet whose non-variable cells are the template's: the
-    template's label cells, and any variable cell written like a label (a value typed as
-    「施設名：…」 is read as the label it starts with, as on the full path)."""
+    template's label cells, and any variable cell written (``present``) like a label (a value
+    typed as 「施設名：…」 is read as the label it starts with, as on the full path)."""
     skip = t.skip_rows
-    extra = [pos for pos in t.variable if pos in text and pos[0] not in skip
+    extra = [pos for pos in present if pos in text and pos[0] not in skip
              and is_label_text(text[pos], words)]
     return sorted((*t.label_cells, *extra)) if extra else list(t.label_cells)
 
 
-_INERT: dict[tuple[str, bool, str], bool] = {}
+_INERT: dict[tuple[str, bool], dict[str, bool]] = {}
 
 
 def _inert_cell(above: bool, raw: str, text: str, catalogue: Catalogue) -> bool:
-    """:func:`_inert`, memoised per printed text: a batch repeats the same few answers."""
-    key = (raw, above, catalogue.version)
-    got = _INERT.get(key)
+    """:func:`_inert`, memoised per printed text (one memo per catalogue version and side of
+    the table's first row): a batch repeats the same few answers."""
+    memo = _INERT.get((catalogue.version, above))
+    if memo is None:
+        memo = _INERT[(catalogue.version, above)] = {}
+    got = memo.get(raw)
     if got is None:
-        if len(_INERT) > 100_000:
-            _INERT.clear()
-        got = _INERT[key] = _inert(above, raw, text, item_index(catalogue, "checklist"),
-                                   Words.of(catalogue), _markers(catalogue))
+        if len(memo) > 100_000:
+            memo.clear()
+        got = memo[raw] = _inert(above, raw, text, item_index(catalogue, "checklist"),
+                                 Words.of(catalogue), _markers(catalogue))
     return got
 
 
