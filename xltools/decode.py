@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from xltools.text import _BRACKETS, _SPACE, cell_text, norm  # noqa: F401  (re-exported)
+from xltools.text import _BRACKETS, _SPACE, cell_text, norm, remembered  # noqa: F401  (re-exported)
 from xltools.xlsx.book import Run
 from xltools.xlsx.cells import address
 
@@ -121,23 +121,13 @@ def decode_text(value: Any, vocab: Vocabulary) -> Decoded:
     if isinstance(value, (dt.date, dt.datetime)):
         return Decoded(BLANK, "empty")  # a date in the answer cell: no answer word
     text = str(value)
-    got = vocab.decoded.get(text)
-    if got is None:
-        if len(vocab.decoded) > 50_000:
-            vocab.decoded.clear()
-        got = vocab.decoded[text] = _decode_words(text, vocab)
-    return got
+    return remembered(vocab.decoded, text, _decode_words, text, vocab)
 
 
 def _decode_words(text: str, vocab: Vocabulary) -> Decoded:
     rest, _date = split_answer_and_date(text)
     t = norm(rest)
-    got = vocab.by_words.get(t)
-    if got is None:
-        if len(vocab.by_words) > 50_000:
-            vocab.by_words.clear()
-        got = vocab.by_words[t] = _decode_normalised(t, vocab)
-    return got
+    return remembered(vocab.by_words, t, _decode_normalised, t, vocab)
 
 
 def _decode_normalised(t: str, vocab: Vocabulary) -> Decoded:

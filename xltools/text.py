@@ -5,8 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
+
+V = TypeVar("V")
+
+#: entries a batch memo holds before it starts afresh (a batch repeats a few thousand texts)
+MEMO_LIMIT = 50_000
+_ABSENT = object()
+
+
+def remembered(memo: dict[Any, Any], key: Any, compute: Callable[..., V], *args: Any) -> V:
+    """``memo[key]``, made by ``compute(*args)`` the first time: the bounded memo every pure
+    text decision of a batch keeps (item match, answer words, scopes, header kinds). Past
+    :data:`MEMO_LIMIT` entries it starts afresh, so a huge or hostile batch never grows it
+    without end. ``None`` is remembered like any value."""
+    got = memo.get(key, _ABSENT)
+    if got is _ABSENT:
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+        got = memo[key] = compute(*args)
+    return got  # type: ignore[no-any-return]
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "［": "[", "］": "]", "｛": "{", "｝": "}",
                            "〈": "<", "〉": ">", "＜": "<", "＞": ">", "／": "/", "－": "-",

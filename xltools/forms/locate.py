@@ -21,7 +21,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from xltools.forms.catalogue import Catalogue, FormMapping
-from xltools.text import _BRACKETS, cell_text, norm
+from xltools.text import _BRACKETS, cell_text, norm, remembered
 from xltools.xlsx.book import Sheet
 
 ITEM_ACCEPT = 86.0  # fuzzy score (0..100) above which a row is that item
@@ -219,12 +219,7 @@ def parse_scope(text: str, words: Words) -> str:
     memo = _SCOPES.get(id(words))
     if memo is None:
         memo = _SCOPES[id(words)] = {}
-    got = memo.get(text)
-    if got is None:
-        if len(memo) > 50_000:
-            memo.clear()
-        got = memo[text] = _parse_scope(text, words)
-    return got
+    return remembered(memo, text, _parse_scope, text, words)
 
 
 def _parse_scope(text: str, words: Words) -> str:
@@ -417,12 +412,7 @@ def heading_scope(cells: Sequence[tuple[int, str]], words: Words) -> str | None:
     text = "".join(t for _, t in cells)
     if len(text) > 30:
         return None
-    key = (text, id(words))
-    if key not in _HEADINGS:
-        if len(_HEADINGS) > 50_000:
-            _HEADINGS.clear()
-        _HEADINGS[key] = _heading_text_scope(text, words)
-    return _HEADINGS[key]
+    return remembered(_HEADINGS, (text, id(words)), _heading_text_scope, text, words)
 
 
 _HEADINGS: dict[tuple[str, int], str | None] = {}
@@ -581,13 +571,7 @@ def classify_header(path: list[str], words: Words) -> tuple[str, int]:
     Memoised per vocabulary: a batch prints the same few headers, and a 方眼紙 sheet repeats one
     merged header over every grid column it spans.
     """
-    key = (id(words), tuple(path))
-    got = _HEADER_KINDS.get(key)
-    if got is None:
-        if len(_HEADER_KINDS) > 50_000:
-            _HEADER_KINDS.clear()
-        got = _HEADER_KINDS[key] = _classify_header(path, words)
-    return got
+    return remembered(_HEADER_KINDS, (id(words), tuple(path)), _classify_header, path, words)
 
 
 _ITEM_HEADER_ENDS = ("項目", "事項")  # 確認項目, 点検項目, 確認事項: never an answer column
