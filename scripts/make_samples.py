@@ -161,6 +161,11 @@ def roster(out: Path) -> None:
             ws.write_string(r, c, v)
     for c, w in enumerate((16, 28, 8, 12, 24)):
         ws.set_column(c, c, w)
+    ws.set_paper(9)  # A4, one page wide: the 法人 column used to spill onto a second sheet
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(2)
+    ws.freeze_panes(3, 0)
+    ws.autofilter(2, 0, 2 + len(ROSTER), len(ROSTER_HEADER) - 1)
     wb.set_properties({"created": dt.datetime(2026, 4, 1)})  # the same bytes every run
     wb.close()
 
