@@ -285,7 +285,8 @@ def test_answers_sent_as_arrow_make_the_frame_row_dicts_make(corpus: tuple[Path,
     assert all(not f.answers for f in files)  # moved into the shared table
     import pyarrow as pa
 
-    got = frame_from_arrow("answers", pa.concat_tables([p.answers() for p in packed if p.count]))
+    got = frame_from_arrow("answers", pa.concat_tables([p.table.slice(p.offset, p.count)
+                                                          for p in packed if p.count]))
     pdt.assert_frame_equal(got, frame("answers", rows))
     odd = [{"submission_id": "s", "item_id": "x", "round": 2, "raw": 1.5},
            {"submission_id": "t", "round": None}, {}]

@@ -15,6 +15,8 @@ import multiprocessing as mp
 import os
 import sys
 
+#: a dask.distributed scheduler to parse on instead of local workers
+SCHEDULER_ENV = "XLTOOLS_SCHEDULER"
 #: what the fork server imports before forking workers (the catalogue is loaded by ``_warm``)
 PRELOAD = ["xltools.pipeline", "xltools.batch.runner", "xltools.batch._warm"]
 
@@ -53,7 +55,7 @@ def prestart(jobs: int | None) -> None:
     that exits with this process. Never raises: the batch reports a pool that cannot start.
     """
     if (jobs == 1 or cpu_count() < 2 or not _has_forkserver()
-            or os.environ.get("XLTOOLS_SCHEDULER")):
+            or os.environ.get(SCHEDULER_ENV)):
         return
     try:
         context()

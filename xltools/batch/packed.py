@@ -35,9 +35,6 @@ class Parsed:
     newest: dict[str, str] = field(default_factory=dict)  # submission id -> newest checked_on
     blob: bytes | None = None  # the store's encoding (None: no store, or not to be stored)
 
-    def answers(self) -> pa.Table | None:
-        return self.table.slice(self.offset, self.count) if self.table is not None else None
-
 
 def pack(files: list[FileRows], for_store: bool = False) -> list[Parsed]:
     """Files' rows -> one :class:`Parsed` each, their answers in one shared Arrow table."""

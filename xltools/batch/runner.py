@@ -51,7 +51,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from xltools import problems as P
 from xltools.batch import boot
-from xltools.batch.boot import cpu_count
+from xltools.batch.boot import SCHEDULER_ENV, cpu_count
 from xltools.batch.limit import GRACE, hard_limit, read_limited, timed_out
 from xltools.batch.packed import Parsed, pack, pack_one
 from xltools.batch.progress import ProgressCallback, Tick
@@ -72,7 +72,6 @@ if TYPE_CHECKING:  # pandas is imported when the frames are built, after the fil
 MAX_FILE_BYTES = 200 * 1024 * 1024
 IN_FLIGHT_PER_JOB = 2  # chunks queued per worker
 MAX_CHUNK = 16  # files per task sent to a worker
-SCHEDULER_ENV = "XLTOOLS_SCHEDULER"
 #: seconds one file may take; a checklist takes milliseconds, so this only stops a pathology
 DEFAULT_TIME_LIMIT = 60.0
 
