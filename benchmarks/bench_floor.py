@@ -65,22 +65,28 @@ for f in files:
 print(time.perf_counter() - t)
 """
 
-# started as the xltools command itself: notes the wall time of the first open of an input file
-_FIRST_READ = """
+# installed as ``sitecustomize`` in every Python process the xltools command starts (itself,
+# its fork server, the workers forked from that): the first of them to open an input file
+# notes the wall time. Without a store, the workers read the files, not the command itself.
+_FIRST_READ_SITE = """
 import os, sys, time
-marker, folder = sys.argv[1], os.path.realpath(sys.argv[2])
-seen = []
-def hook(event, args):
-    if not seen and event == "open" and isinstance(args[0], str) and args[0].endswith(".xlsx") \\
-            and os.path.realpath(os.path.dirname(os.path.abspath(args[0]))) == folder:
-        seen.append(time.time())
-        with open(marker, "w") as fh:
-            fh.write(repr(seen[0]))
-sys.addaudithook(hook)
-sys.argv = ["xltools", *sys.argv[3:]]
-from xltools.cli import main
-main()
+_marker = os.environ.get("BENCH_FIRST_READ_MARKER")
+_folder = os.path.realpath(os.environ.get("BENCH_FIRST_READ_FOLDER", "")) if _marker else ""
+
+def _first_read(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].endswith(".xlsx") \\
+            and os.path.realpath(os.path.dirname(os.path.abspath(args[0]))) == _folder:
+        try:  # the first process to get here wins; every later open is ignored
+            fd = os.open(_marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        except OSError:
+            return
+        os.write(fd, repr(time.time()).encode())
+        os.close(fd)
+
+if _marker:
+    sys.addaudithook(_first_read)
 """
+_RUN = "import sys\nsys.argv = ['xltools', *sys.argv[1:]]\nfrom xltools.cli import main\nmain()"
 
 
 def folder_of(files: list[str]) -> Path:
@@ -151,17 +157,21 @@ def _one(args: list[str]) -> dict[str, float]:
     watcher = TreePeak()
     if os.path.isdir("/proc"):
         watcher.start()
-    marker = tempfile.mktemp(prefix="bench-first-read-")
+    site = Path(tempfile.mkdtemp(prefix="bench-first-read-"))
+    (site / "sitecustomize.py").write_text(_FIRST_READ_SITE)
+    marker = site / "first-read"
     folder = args[1] if len(args) > 1 else "."
     folder = folder if os.path.isdir(folder) else os.path.dirname(os.path.abspath(folder))
+    env = {**os.environ, "BENCH_FIRST_READ_MARKER": str(marker),
+           "BENCH_FIRST_READ_FOLDER": folder,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
     t = time.time()
-    proc = subprocess.run([sys.executable, "-c", _FIRST_READ, marker, folder, *args],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", _RUN, *args], capture_output=True, text=True,
+                          env=env)
     wall = time.time() - t
     watcher.stop.set()
-    first = float(Path(marker).read_text()) - t if os.path.exists(marker) else float("nan")
-    if os.path.exists(marker):
-        os.unlink(marker)
+    first = float(marker.read_text()) - t if marker.exists() else float("nan")
+    shutil.rmtree(site, ignore_errors=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"xltools {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     _reap()

@@ -60,20 +60,31 @@ def test_parallel_keeps_few_tasks_in_flight(small: Path, monkeypatch: pytest.Mon
     assert res.stats["parsed"] == 6
 
 
-def test_identical_files_are_read_once_and_all_listed(small: Path, tmp_path: Path) -> None:
-    src = sorted(small.glob("*.xlsx"))[0]
-    a, b, c = tmp_path / "a.xlsx", tmp_path / "sub" / "b.xlsx", tmp_path / "c.xlsx"
-    b.parent.mkdir()
+@pytest.mark.parametrize(("jobs", "with_store"), [(1, False), (2, False), (2, True)])
+def test_identical_files_are_read_once_and_all_listed(small: Path, tmp_path: Path, jobs: int,
+                                                     with_store: bool) -> None:
+    """Found before parsing when a store needs the hash first; otherwise from the hashes the
+    workers made, first in input order kept: the same rows either way."""
+    src, other = sorted(small.glob("*.xlsx"))[:2]
+    folder = tmp_path / "in"
+    a, b, c, d = folder / "a.xlsx", folder / "sub" / "b.xlsx", folder / "c.xlsx", folder / "d.xlsx"
+    b.parent.mkdir(parents=True)
     for p in (a, b, c):
         shutil.copy(src, p)
-    res = batch.run([tmp_path], jobs=1)
-    assert len(res.submissions) == 1 and res.submissions["path"].iloc[0] == str(a)
+    shutil.copy(other, d)
+    res = batch.run([folder], jobs=jobs, store=tmp_path / "store.sqlite" if with_store else None)
+    assert list(res.submissions["path"]) == [str(a), str(d)]
     dup = res.problems[res.problems["code"] == "read.duplicate_file"]
     assert sorted(dup["path"]) == sorted([str(b), str(c)])
     assert all(str(a) in m for m in dup["message"]) and set(dup["severity"]) == {"info"}
-    assert list(res.files["path"]) == [str(a), str(c), str(b)]
-    assert list(res.files["outcome"]) == ["parsed", "duplicate", "duplicate"]
-    assert set(res.files["sha256"]) == {res.submissions["sha256"].iloc[0]}
+    files = res.files.set_index("path")
+    assert list(files.index) == [str(a), str(c), str(d), str(b)]
+    assert list(files["outcome"]) == ["parsed", "duplicate", "parsed", "duplicate"]
+    assert list(files["duplicate_of"]) == ["", str(a), "", str(a)]
+    assert files.loc[[str(a), str(b), str(c)], "sha256"].nunique() == 1
+    assert files.loc[str(a), "sha256"] == res.submissions["sha256"].iloc[0]
+    assert set(res.answers["submission_id"]) == set(res.submissions["submission_id"])
+    assert res.stats["duplicate"] == 2 and res.stats["parsed"] == 2
 
 
 def test_progress_gets_one_tick_per_file(small: Path) -> None:

@@ -50,9 +50,16 @@ class TimeUp(BaseException):
     """The file's time is up (a BaseException: no ``except Exception`` may swallow it)."""
 
 
-def timed_out(path: str, data: bytes, seconds: float) -> FileRows:
-    """The rows of a file whose time ran out: one ``read.timeout`` problem, nothing else."""
-    out = FileRows(path=path, sha256=hashlib.sha256(data).hexdigest())
+def timed_out(path: str, data: bytes | None, seconds: float) -> FileRows:
+    """The rows of a file whose time ran out: one ``read.timeout`` problem, nothing else
+    (hashed from ``data``, or from the file when the worker was to read it)."""
+    if data is None:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            data = None
+    out = FileRows(path=path, sha256=hashlib.sha256(data).hexdigest() if data is not None else "")
     out.problems.append(P.make("read.timeout", path=path, detail=f"{seconds:g}").row())
     return out
 
@@ -66,7 +73,7 @@ def read_file(path: str, catalogue: Catalogue, passwords: list[str] | None,
     return read(path, catalogue, passwords, data=data)
 
 
-def read_limited(path: str, catalogue: Catalogue, passwords: list[str] | None, data: bytes,
+def read_limited(path: str, catalogue: Catalogue, passwords: list[str] | None, data: bytes | None,
                  seconds: float | None) -> FileRows:
     """:func:`read_file` under the soft limit: past ``seconds`` it is ``read.timeout``."""
     usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")

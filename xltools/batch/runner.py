@@ -2,12 +2,14 @@
 
 :func:`run` is :func:`xltools.api.read_many` made for big folders:
 
-* **Each file's bytes are read once, in this process**, and hashed (sha256). Identical files
-  are parsed once: every later path gets an ``info`` ``read.duplicate_file`` problem naming the
-  first path, and every path is listed in the ``files`` frame.
+* **Each file's bytes are read once** and hashed (sha256): by the worker that parses it, or
+  in this process when the hash is needed first (a store looks files up by it; a dask
+  cluster shares no disk) and for the first files, read while the workers boot. Identical
+  files count once: every later path (in input order) gets an ``info``
+  ``read.duplicate_file`` problem naming the first path, and every path is listed in the
+  ``files`` frame.
 * **Parsing runs in worker processes** (a :class:`pebble.ProcessPool`, ``jobs`` of them,
-  default one per CPU). Workers receive bytes, not paths, and load the
-  mapping catalogue once (pool initializer). Submission is bounded (a few tasks per worker in
+  default one per CPU). Workers load the mapping catalogue once (pool initializer). Submission is bounded (a few tasks per worker in
   flight), so 10,000 files never mean 10,000 futures or 10,000 files' bytes in memory.
   ``jobs=1`` parses inline. A worker that dies (a native crash on a hostile file) or is ended
   by the time limit (:mod:`xltools.batch.limit`) does not take the batch with it: it is
@@ -178,7 +180,7 @@ def _init_worker(mappings: str | None, passwords: list[str] | None,
     _WORKER["hang_on"] = hang_on
 
 
-def _parse_in_worker(path: str, data: bytes, hard: bool = True) -> FileRows:
+def _parse_in_worker(path: str, data: bytes | None, hard: bool = True) -> FileRows:
     """One file in a pool worker: the soft limit always; the hard one (this process ends
     when a native call overruns) when the parent is not already timing this file alone."""
     _crash_hook(path)
@@ -188,7 +190,7 @@ def _parse_in_worker(path: str, data: bytes, hard: bool = True) -> FileRows:
         return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data, seconds)
 
 
-def _parse_chunk(tasks: list[tuple[str, bytes]]) -> list[Parsed]:
+def _parse_chunk(tasks: list[tuple[str, bytes | None]]) -> list[Parsed]:
     return pack([_parse_in_worker(path, data) for path, data in tasks],
                 _WORKER.get("for_store", False))
 
@@ -254,7 +256,10 @@ class _Inline:
         self.for_store = for_store
         self.done: list[tuple[int, Parsed]] = []
 
-    def submit(self, key: int, path: str, data: bytes) -> None:
+    def starting(self) -> bool:
+        return False
+
+    def submit(self, key: int, path: str, data: bytes | None) -> None:
         rows = read_limited(path, self.catalogue.get(), self.passwords, data, self.time_limit)
         self.done.append((key, pack_one(rows, self.for_store)))
 
@@ -266,7 +271,7 @@ class _Inline:
         pass
 
 
-_Task = tuple[int, str, bytes]  # (input index, path, bytes)
+_Task = tuple[int, str, bytes | None]  # (input index, path, bytes or None: read it there)
 
 
 def _import_quietly(module: str) -> None:
@@ -348,7 +353,12 @@ class _Pool:
             return None
         return limit + GRACE if alone else files * (limit + GRACE) + GRACE
 
-    def submit(self, key: int, path: str, data: bytes) -> None:
+    def starting(self) -> bool:
+        """Whether the workers are still booting: meanwhile this process, idle otherwise,
+        reads the first files' bytes for them (the workers read every later file)."""
+        return self._pool is None
+
+    def submit(self, key: int, path: str, data: bytes | None) -> None:
         if self._pool is None and not self.futures and not self.buffer:
             self.start_soon()  # the first file to parse: workers boot while more are hashed
         self.buffer.append((key, path, data))
@@ -422,7 +432,10 @@ class _Fallback:
         self.inline = inline
         self.reason = ""
 
-    def submit(self, key: int, path: str, data: bytes) -> None:
+    def starting(self) -> bool:
+        return self.runner.starting()
+
+    def submit(self, key: int, path: str, data: bytes | None) -> None:
         try:
             self.runner.submit(key, path, data)
         except _PoolUnavailable as exc:
@@ -559,13 +572,19 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             inline = _Inline(catalogue, passwords, time_limit, db is not None)
             runner, limit = _Fallback(pool, inline), 1
         first: dict[str, _Entry] = {}
+        # the hash is needed before parsing only to look a file up in the store; without one,
+        # the worker that parses a file reads it (and hashes it, as every read does), so this
+        # process never holds or sends the bytes, and identical files are found afterwards
+        read_here = db is not None or bool(scheduler)
         try:
             for e in entries:
-                data = _prepare(e, known, db, run_id)
+                data = _prepare(e, known, db, run_id, read_here)
                 if e.outcome == "skipped":  # Excel lock file: read_book says so without reading
                     finish(e, _lock_file(e.path, catalogue.get(), passwords), "skipped")
                 elif e.outcome == "unreadable":
                     finish(e, _unreadable(e), "unreadable")
+                elif not read_here:  # no store: hashed where it is parsed
+                    runner.submit(e.index, e.path, _read_bytes(e) if runner.starting() else None)
                 elif e.sha256 in first:
                     finish(e, _duplicate(e, first[e.sha256]), "duplicate")
                 else:
@@ -585,6 +604,8 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
                 _parsed(entries[key], rows, db, version, reader, finish)
         finally:
             runner.close()
+        if not read_here:
+            _identical_files(entries)
         result = _assemble(entries, answered)
         result.stats["jobs"] = 1 if isinstance(runner, _Inline) else workers
         if getattr(runner, "reason", ""):
@@ -614,8 +635,9 @@ def _store_files(store: str | os.PathLike[str] | Store | None) -> set[str]:
 
 
 def _prepare(e: _Entry, known: dict[str, tuple[int, int, str]], db: Store | None,
-             run_id: int | None) -> bytes | None:
-    """Stat the file and find its hash: from the path index when unchanged, else by reading.
+             run_id: int | None, read_here: bool = True) -> bytes | None:
+    """Stat the file and find its hash: from the path index when unchanged, else by reading
+    (only when ``read_here``: otherwise the worker parsing it reads and hashes it).
 
     Sets ``e.outcome`` to ``skipped`` (lock file) or ``unreadable`` (with ``e.why``) when the
     file will not be parsed; returns the bytes when they had to be read for the hash.
@@ -640,6 +662,8 @@ def _prepare(e: _Entry, known: dict[str, tuple[int, int, str]], db: Store | None
     if e.size > MAX_FILE_BYTES:
         e.outcome, e.why, e.code = "unreadable", f"ファイルが {e.size // (1024 * 1024)} MB", \
             "read.too_large"
+        return None
+    if not read_here:
         return None
     data = _read_bytes(e)
     if data is None:
@@ -691,6 +715,22 @@ def _relocate(rows: FileRows, e: _Entry) -> FileRows:
         p["path"] = e.path
     rows.path = e.path
     return rows
+
+
+def _identical_files(entries: list[_Entry]) -> None:
+    """Files hashed by the workers that parsed them: every later copy of the same bytes
+    becomes a duplicate of the first in input order (its parsed rows dropped), exactly as
+    when this process hashes each file before sending it."""
+    first: dict[str, _Entry] = {}
+    for e in entries:
+        sha = e.rows.sha256 if e.rows is not None and e.outcome == "parsed" else ""
+        if not sha:
+            continue
+        e.sha256 = sha
+        if sha not in first:
+            first[sha] = e
+            continue
+        e.rows, e.answers, e.outcome = _duplicate(e, first[sha]), None, "duplicate"
 
 
 def _duplicate(e: _Entry, first: _Entry) -> FileRows:
