@@ -59,8 +59,8 @@ from xltools.batch.packed import Parsed, pack, pack_one
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
 from xltools.errors import XltoolsError
-from xltools.output.schema import arrow_pool, frame, frame_from_arrow
-from xltools.rows import FileRows, Result, to_result
+from xltools.output.schema import arrow_pool, arrow_table, frame, frame_from_arrow
+from xltools.rows import FileRows, Result
 from xltools.text import norm
 from xltools.xlsx.book import EXCEL_SUFFIXES
 
@@ -114,6 +114,8 @@ class _Entry:
     code: str = "read.vanished"
     rows: FileRows | None = None  # submissions and problems
     answers: tuple[pa.Table, int, int] | None = None  # its chunk's table, first row, rows
+    # its submissions and problems as made into Arrow when it finished (see _RowTables)
+    tables: dict[str, tuple[pa.Table, int, int]] = field(default_factory=dict)
 
     @property
     def modified(self) -> str:
@@ -274,9 +276,15 @@ class _Inline:
 _Task = tuple[int, str, bytes | None]  # (input index, path, bytes or None: read it there)
 
 
-def _import_quietly(module: str) -> None:
-    with contextlib.suppress(Exception):
-        importlib.import_module(module)
+#: what the tail of a batch uses (the frames, the Arrow steps, Parquet), imported while the
+#: workers parse: this process is idle then, and pyarrow.compute alone took 0.1-0.25 s here
+TAIL_IMPORTS = ("pandas", "pyarrow.compute", "pyarrow.parquet")
+
+
+def _import_quietly(*modules: str) -> None:
+    for module in modules:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
 
 
 class _PoolUnavailable(RuntimeError):
@@ -310,11 +318,11 @@ class _Pool:
 
     def start_soon(self) -> None:
         """Start the workers in the background: the fork server (an interpreter importing
-        xltools) boots while this process reads and hashes the first files, and pandas is
-        imported meanwhile for the frames at the end (one core would otherwise sit idle)."""
+        xltools) boots while this process reads the first files, and the modules the batch's
+        tail needs are imported meanwhile (one core would otherwise sit idle)."""
         threading.Thread(target=self._start_quietly, name="xltools-pool-start",
                          daemon=True).start()
-        threading.Thread(target=_import_quietly, args=("pandas",), name="xltools-import",
+        threading.Thread(target=_import_quietly, args=TAIL_IMPORTS, name="xltools-import",
                          daemon=True).start()
 
     def _start_quietly(self) -> None:
@@ -543,6 +551,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
     workers = worker_count(jobs, total)
     done = 0
     answered: dict[str, str] = {}  # submission -> newest checked_on (for newest-wins)
+    tables = _RowTables()
 
     def finish(e: _Entry, parsed: Parsed | FileRows, outcome: str) -> None:
         nonlocal done
@@ -550,6 +559,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             parsed = pack_one(parsed)
         e.rows, e.outcome = parsed.rows, e.outcome or outcome
         e.answers = (parsed.table, parsed.offset, parsed.count) if parsed.table is not None else None
+        tables.add(e)
         for sid, d in parsed.newest.items():  # what newest-wins needs of the answers
             if d > answered.get(sid, ""):
                 answered[sid] = d
@@ -606,6 +616,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             runner.close()
         if not read_here:
             _identical_files(entries)
+        tables.flush()
         result = _assemble(entries, answered)
         result.stats["jobs"] = 1 if isinstance(runner, _Inline) else workers
         if getattr(runner, "reason", ""):
@@ -731,6 +742,7 @@ def _identical_files(entries: list[_Entry]) -> None:
             first[sha] = e
             continue
         e.rows, e.answers, e.outcome = _duplicate(e, first[sha]), None, "duplicate"
+        e.tables.clear()
 
 
 def _duplicate(e: _Entry, first: _Entry) -> FileRows:
@@ -744,24 +756,72 @@ def _duplicate(e: _Entry, first: _Entry) -> FileRows:
 # assembling, newest wins
 
 
+class _RowTables:
+    """Files' submissions and problems made into Arrow tables as they finish, a batch of files
+    at a time, while the workers parse the rest: this process is idle then, and the rows are
+    fresh in memory. Made at the end instead, from ten thousand files' rows scattered over the
+    heap, the same conversion took half a second after the last file, on one core."""
+
+    BATCH = 256
+
+    def __init__(self) -> None:
+        self.pending: list[_Entry] = []
+
+    def add(self, e: _Entry) -> None:
+        self.pending.append(e)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        done, self.pending = [e for e in self.pending if e.rows is not None], []
+        for name in ("submissions", "problems"):
+            rows: list[dict[str, Any]] = []
+            at: list[tuple[int, int]] = []
+            for e in done:
+                got = getattr(e.rows, name)
+                at.append((len(rows), len(got)))
+                rows += got
+            table = arrow_table(name, rows)
+            for e, (offset, count) in zip(done, at, strict=True):
+                e.tables[name] = (table, offset, count)
+
+
+def _gathered(entries: list[_Entry], name: str) -> pa.Table:
+    """One table's rows of every file in input order: the slices made as files finished, and
+    the rows added since (newest-wins notes; a duplicate's rows, which replaced its parse)
+    converted together now."""
+
+    pieces: list[tuple[pa.Table | None, int, int]] = []  # None: from ``later``
+    later: list[dict[str, Any]] = []
+    for e in entries:
+        if e.rows is None:
+            continue
+        rows = getattr(e.rows, name)
+        table, offset, count = e.tables.get(name, (None, 0, 0))
+        if table is not None and count:
+            pieces.append((table, offset, count))
+        if len(rows) > count:
+            pieces.append((None, len(later), len(rows) - count))
+            later += rows[count:]
+        e.tables.pop(name, None)
+    made = arrow_table(name, later)
+    return _in_order([(made if t is None else t, o, n) for t, o, n in pieces], made)
+
+
 def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
     import pandas as pd
-    import pyarrow as pa
 
     parts = [e.rows for e in entries if e.rows is not None]
     superseded(parts, answered)
-    base = to_result(parts)  # submissions and problems; the answers are in Arrow tables
+    submissions = frame_from_arrow("submissions", _gathered(entries, "submissions"))
+    problems = frame_from_arrow("problems", _gathered(entries, "problems"))
     held = [e.answers for e in entries if e.answers is not None]
-    # one chunk a column: the frame is worked on column-wide later (guarding, CSV, checks), and
-    # ten thousand small chunks cost every such step more than the one copy made here
-    pool = arrow_pool()
-    combined = (pa.concat_tables(_contiguous(held), memory_pool=pool).combine_chunks(pool)
-                if held else None)
+    combined = _in_order(held) if held else None
     for e in entries:  # the chunks' tables go as soon as the one copy is made
         e.answers = None
     held.clear()
     answers = frame_from_arrow("answers", combined) if combined is not None else frame("answers", [])
-    base = Result(base.submissions, answers, base.problems)
+    base = Result(submissions, answers, problems)
     files = pd.DataFrame([{
         "path": e.path, "sha256": e.sha256 or (e.rows.sha256 if e.rows else ""),
         "size": e.size, "modified": e.modified, "outcome": e.outcome,
@@ -776,22 +836,42 @@ def _assemble(entries: list[_Entry], answered: dict[str, str]) -> BatchResult:
     return BatchResult(base.submissions, base.answers, base.problems, files=files, stats=stats)
 
 
-def _contiguous(pieces: list[tuple[pa.Table, int, int]]) -> list[pa.Table]:
-    """Files' answer rows (table, first row, rows) as slices, each run of consecutive files
-    from one worker chunk made one slice again: ten thousand single-file slices cost
-    concatenation far more than the few hundred chunks they came in."""
-    out: list[pa.Table] = []
-    run: list[Any] = []  # [table, first row, rows] of the run being extended
+def _in_order(pieces: list[tuple[pa.Table, int, int]], empty: pa.Table | None = None) -> pa.Table:
+    """Files' rows (table, first row, rows), in this order, as one table of one chunk a column.
+
+    The tables (a worker chunk's, a batch of finished files', rows added at the end) are joined
+    without copying and the rows gathered by one ``take``: one copy, however the files'
+    pieces interleave (newest-wins notes put an added row after nearly every file's problems:
+    thousands of slices, each a table to concatenate, cost more than the rows themselves).
+    One chunk a column, because the frame is worked on column-wide later (guarding, CSV,
+    checks) and many small chunks cost each such step more than the copy made here.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tables: list[pa.Table] = []
+    base: dict[int, int] = {}  # id(table) -> its first row in the joined table
+    starts: list[int] = []
+    counts: list[int] = []
+    joined = 0
     for table, offset, count in pieces:
-        if run and table is run[0] and offset == run[1] + run[2]:
-            run[2] += count
+        if not count:
             continue
-        if run:
-            out.append(run[0].slice(run[1], run[2]))
-        run = [table, offset, count]
-    if run:
-        out.append(run[0].slice(run[1], run[2]))
-    return out
+        if id(table) not in base:
+            base[id(table)] = joined
+            tables.append(table)
+            joined += table.num_rows
+        starts.append(base[id(table)] + offset)
+        counts.append(count)
+    if not tables:
+        return empty if empty is not None else pieces[0][0].slice(0, 0)
+    size = np.asarray(counts, dtype=np.int64)
+    first = np.asarray(starts, dtype=np.int64) - (np.cumsum(size) - size)
+    rows = np.repeat(first, size) + np.arange(int(size.sum()), dtype=np.int64)
+    pool = arrow_pool()
+    return pc.take(pa.concat_tables(tables), pa.array(rows),
+                   memory_pool=pool).combine_chunks(pool)
 
 
 def _identity(sub: dict[str, Any]) -> tuple[str, ...] | None:

@@ -161,16 +161,15 @@ def arrow_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     cols = FRAMES[table]
     # large_string: what pandas keeps text in, so the frame takes the buffers as they are
     types = {"string": pa.large_string(), "Int64": pa.int64(), "float64": pa.float64()}
-    schema = pa.schema([(c.name, types[c.dtype]) for c in cols])
-    try:  # in C: absent keys become nulls
-        data = pa.Table.from_pylist(rows, schema=schema)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a number where text belongs: as frame() does
-        data = pa.Table.from_arrays([_arrow_column(c, [r.get(c.name) for r in rows])
-                                     for c in cols], schema=schema)
-    return pa.Table.from_arrays(
-        [pc.fill_null(a, "") if a.null_count and c.dtype == "string" else a
-         for c, a in zip(cols, data.columns)], schema=schema)
-
+    arrays = []
+    for c in cols:  # a column at a time: several times quicker than Table.from_pylist's rows
+        values = [r.get(c.name) for r in rows]
+        try:
+            arr = pa.array(values, type=types[c.dtype])
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # a number where text belongs: as frame()
+            arr = _arrow_column(c, values)
+        arrays.append(pc.fill_null(arr, "") if arr.null_count and c.dtype == "string" else arr)
+    return pa.Table.from_arrays(arrays, schema=pa.schema([(c.name, types[c.dtype]) for c in cols]))
 
 
 def _arrow_column(col: Column, values: list[Any]) -> pa.Array:
