@@ -258,8 +258,9 @@ class _Inline:
         self.for_store = for_store
         self.done: list[tuple[int, Parsed]] = []
 
-    def starting(self) -> bool:
-        return False
+    def wants_bytes(self) -> bool:
+        """Read here anyway: the bytes first, then the reading stages are imported."""
+        return True
 
     def submit(self, key: int, path: str, data: bytes | None) -> None:
         rows = read_limited(path, self.catalogue.get(), self.passwords, data, self.time_limit)
@@ -361,7 +362,7 @@ class _Pool:
             return None
         return limit + GRACE if alone else files * (limit + GRACE) + GRACE
 
-    def starting(self) -> bool:
+    def wants_bytes(self) -> bool:
         """Whether the workers are still booting: meanwhile this process, idle otherwise,
         reads the first files' bytes for them (the workers read every later file)."""
         return self._pool is None
@@ -440,8 +441,8 @@ class _Fallback:
         self.inline = inline
         self.reason = ""
 
-    def starting(self) -> bool:
-        return self.runner.starting()
+    def wants_bytes(self) -> bool:
+        return self.runner.wants_bytes()
 
     def submit(self, key: int, path: str, data: bytes | None) -> None:
         try:
@@ -594,7 +595,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
                 elif e.outcome == "unreadable":
                     finish(e, _unreadable(e), "unreadable")
                 elif not read_here:  # no store: hashed where it is parsed
-                    runner.submit(e.index, e.path, _read_bytes(e) if runner.starting() else None)
+                    runner.submit(e.index, e.path, _read_bytes(e) if runner.wants_bytes() else None)
                 elif e.sha256 in first:
                     finish(e, _duplicate(e, first[e.sha256]), "duplicate")
                 else:
