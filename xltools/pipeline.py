@@ -11,7 +11,6 @@ import hashlib
 import os
 import traceback
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from xltools import problems as P
@@ -22,6 +21,7 @@ from xltools.forms.catalogue import Catalogue, load_catalogue
 from xltools.forms.locate import Scan
 from xltools.forms.located import FormKind, LocatedForm
 from xltools.labels import VARIANT_JA
+from xltools.listing import listed
 from xltools.output.own import own_workbook
 from xltools.rows import FileRows, Result, to_result
 from xltools.xlsx.book import Book, read_book
@@ -237,16 +237,7 @@ def missing_rows(sid: str, located: LocatedForm, slots: list[list[Slot]]) -> lis
 
 def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Files and folders (recursively) -> sorted file paths; hidden files skipped."""
-    out: list[str] = []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    out.append(str(f))
-        else:
-            out.append(str(p))
-    return out
+    return listed(inputs)
 
 
 __all__ = ["FORMS", "Result", "FileRows", "form_rows", "locate", "read_file", "expand_inputs",

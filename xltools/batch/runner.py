@@ -59,10 +59,10 @@ from xltools.batch.packed import Parsed, pack, pack_one
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
 from xltools.errors import XltoolsError
+from xltools.listing import listed
 from xltools.output.schema import arrow_pool, arrow_table, frame, frame_from_arrow
 from xltools.rows import FileRows, Result
 from xltools.text import norm
-from xltools.xlsx.book import EXCEL_SUFFIXES
 
 if TYPE_CHECKING:  # pandas is imported when the frames are built, after the files are read
     import pandas as pd
@@ -136,23 +136,7 @@ def expand(inputs: Iterable[str | os.PathLike[str]]) -> list[str]:
     or a folder named like a workbook (``x.xlsx/``) is listed too, so it is reported as
     unreadable instead of silently missing from the count.
     """
-    out: list[str] = []
-    for item in inputs:
-        p = Path(item)
-        if not p.is_dir():
-            out.append(str(p))
-            continue
-        for f in sorted(p.rglob("*")):
-            if any(part.startswith(".") for part in f.relative_to(p).parts):
-                continue
-            if f.is_file():
-                out.append(str(f))
-            elif f.is_dir():
-                if f.suffix.lower() in EXCEL_SUFFIXES:
-                    out.append(str(f))  # reported; its contents are listed as well
-            else:
-                out.append(str(f))  # broken symlink, pipe, socket
-    return out
+    return listed(inputs, everything=True)
 
 
 # --------------------------------------------------------------------------------------------
