@@ -7,6 +7,7 @@ equipment register (calamine parses the whole sheet natively before the reader s
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -126,6 +127,20 @@ def test_a_worker_stuck_in_a_native_call_is_killed_and_replaced(
     again = batch.run([small], jobs=2, store=store)
     assert [_outcome(again, f"t{i}.xlsx") for i in range(4)] == ["parsed", "parsed", "cached", "cached"]
     assert set(again.submissions["path"].map(lambda x: Path(x).name)) == {f"t{i}.xlsx" for i in range(4)}
+
+
+def test_without_a_store_a_stuck_worker_still_costs_one_file(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a store the workers read the files themselves: a file whose worker is ended
+    is still read.timeout, listed with its hash, and the others are read."""
+    monkeypatch.setenv(batch.HANG_ENV, "t3.xlsx")
+    res = batch.run([small], jobs=2, time_limit=2.0)
+    assert _codes(res, "t3.xlsx") == ["read.timeout"]
+    assert set(res.submissions["path"].map(lambda x: Path(x).name)) == {"t0.xlsx", "t1.xlsx",
+                                                                         "t2.xlsx"}
+    hashes = dict(zip(res.files["path"].map(lambda x: Path(x).name), res.files["sha256"],
+                      strict=True))
+    assert hashes["t3.xlsx"] == hashlib.sha256((small / "t3.xlsx").read_bytes()).hexdigest()
 
 
 def test_a_native_crash_is_still_an_internal_error_not_a_timeout(
