@@ -10,7 +10,7 @@ import pytest
 
 from xltools.batch import runner as batch
 from xltools.output.schema import frame
-from xltools.output.write import _guarded, _write_csv, write_tables
+from xltools.output.write import _csv_bytes, _guarded, _write_csv, write_tables
 
 
 def _pandas_csv(df: pd.DataFrame, path: Path) -> bytes:
@@ -27,10 +27,13 @@ ODD = [{"submission_id": "a,b", "item_id": 'say "hi"', "round": 1, "raw": "line1
 @pytest.mark.parametrize("table, rows", [
     ("answers", ODD), ("answers", ODD[1:]), ("answers", []),
     ("problems", [{"code": "read.x", "round": 3, "message": 'a"b', "detail": "+1"}]),
-    ("submissions", [{"confidence": 0.3, "facility_name": "=HYPERLINK(1)"}]),  # pandas writes it
+    ("submissions", [{"confidence": 0.3, "facility_name": "=HYPERLINK(1)"}]),
+    ("submissions", [{"confidence": c} for c in (1.0, 0.1, 1e-05, 123456789.0, 1e16, -0.0, 2 / 3,
+                                                 None, float("nan"), 0.0, 1e-300)]),
 ])
 def test_csv_is_what_pandas_writes(table: str, rows: list[dict], tmp_path: Path) -> None:
     df = frame(table, rows)
+    assert _csv_bytes(_guarded(df)) is not None  # made in Arrow, not by the pandas fallback
     got = _write_csv(df, tmp_path / "got.csv").read_bytes()
     assert got == _pandas_csv(df, tmp_path / "want.csv")
     assert got.startswith(b"\xef\xbb\xbf") and b"\r\n" in got

@@ -151,8 +151,7 @@ def _csv_bytes(df: pd.DataFrame) -> list[bytes | memoryview] | None:
     UTF-8, made in Arrow: each column's fields quoted where needed, the rows joined, the
     result taken as one buffer. A 10,000-file batch has hundreds of thousands of answer rows;
     the csv module (and pandas, through it) makes a Python object of every field to write it.
-    None for a frame with other than text and whole-number columns (pandas writes those:
-    float formatting is its own)."""
+    None for a frame with other than text, whole-number and float columns (pandas writes it)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -205,6 +204,8 @@ def _csv_column(s: pd.Series, pool: Any) -> pa.Array | pa.ChunkedArray | None:
     text = pa.large_string()
     if isinstance(s.dtype, (pd.StringDtype, pd.Int64Dtype)):
         arr = pc.cast(pa.array(s.array), text, memory_pool=pool)  # pandas' own Arrow buffers
+    elif s.dtype == "float64":
+        arr = pa.array(_float_fields(s), type=text)
     else:
         return None
     if isinstance(arr, pa.ChunkedArray):  # one buffer to search and join, not one per chunk
@@ -220,6 +221,18 @@ def _csv_column(s: pd.Series, pool: Any) -> pa.Array | pa.ChunkedArray | None:
                                              pa.scalar("", text), memory_pool=pool)
         arr = pc.if_else(needs, quoted, arr, memory_pool=pool)
     return arr
+
+
+def _float_fields(s: pd.Series) -> Any:
+    """A float column's fields as pandas' ``to_csv`` makes them (no ``float_format``, ``.``
+    as decimal): numpy's ``astype(str)`` of the values (shortest round-trip text, ``1.0``,
+    ``1e-05``), empty where missing."""
+    import numpy as np
+
+    values = s.to_numpy(dtype="float64", na_value=np.nan)
+    fields = values.astype(str).astype(object)
+    fields[np.isnan(values)] = ""
+    return fields
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> Path:
