@@ -467,24 +467,6 @@ def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
     return sheet.value(r, c), (r, c)
 
 
-def _decode_cell(sheet: Any, row: int, col: int, vocab: Vocabulary) -> tuple[Decoded, str, tuple[int, int]]:
-    r, c = sheet.merged_origin(row, col)
-    value = sheet.value(r, c)
-    raw = value if type(value) is str else cell_text(value)
-    # struck or coloured runs can only decide a cell printing both words (decode_runs): look
-    # them up (and parse the package's rich text) only then
-    if isinstance(value, str) and _YES_WORD in value and _NO_WORD in value:
-        runs = sheet.rich_runs(r, c)
-        if runs:
-            got = decode_runs(runs)
-            if got is not None:
-                return got, raw, (r, c)
-    got = decode_text(value, vocab)
-    if got.source == "text" and got.answer != BLANK and sheet.has_list_validation(r, c):
-        got = Decoded(got.answer, "dropdown", got.reason)
-    return got, raw, (r, c)
-
-
 def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
                   vocab: Vocabulary) -> tuple[Decoded, str, str, tuple[tuple[int, int], ...]]:
     """Separate はい and いいえ columns: a mark under one of them is the answer."""
@@ -525,25 +507,70 @@ _addr = lru_cache(maxsize=65536)(address)
 def read_place(sheet: Any, place: Place, vocab: Vocabulary) -> Slot:
     """Read one answer place, whatever the form: the one answer cell (typed, dropdown,
     ○-prefixed, bracketed, struck or deleted word) or the separate はい・いいえ columns, then
-    its dates. Drawn marks come after, over every slot of the sheet (:func:`read_form`)."""
-    if place.answer is not None:
-        decoded, raw, (r, c) = _decode_cell(sheet, place.row, place.answer, vocab)
+    its dates. Drawn marks come after, over every slot of the sheet (:func:`read_form`).
+
+    One call per answer (a file has dozens): a text cell, nearly every answer cell, is decided
+    here in place; any other value by :func:`_decode_cell_value`."""
+    row = place.row
+    col = place.answer
+    if col is not None:
+        r, c = sheet.merged_origin(row, col)
+        value = sheet.value(r, c)
+        decoded = None
+        if type(value) is str:
+            raw = value
+            # struck or coloured runs can only decide a cell printing both words
+            # (decode_runs): look them up (and parse the package's rich text) only then
+            if _YES_WORD in value and _NO_WORD in value:
+                runs = sheet.rich_runs(r, c)
+                if runs:
+                    decoded = decode_runs(runs)
+            if decoded is None:
+                decoded = vocab.decoded.get(value) or decode_text(value, vocab)
+                decoded = _as_dropdown(sheet, r, c, decoded)
+        else:
+            raw = cell_text(value)
+            decoded = _decode_cell_value(sheet, r, c, value, vocab)
         cell, cells = _addr(r, c), ((r, c),)
-        role = "both"
+        roles: tuple[str, ...] = _BOTH_ROLE
         if place.tick:  # a check column: a lone mark means yes, unless はい・いいえ is printed
-            text = str(sheet.value(r, c) or "")
-            role = "both" if _YES_WORD in text and _NO_WORD in text else "yes"
-        roles: tuple[str, ...] = (role,)
+            text = str(value or "")
+            roles = _BOTH_ROLE if _YES_WORD in text and _NO_WORD in text else _YES_ROLE
     else:
-        decoded, raw, cell, cells = _decode_split(sheet, place.row, place.yes, place.no, vocab)
+        decoded, raw, cell, cells = _decode_split(sheet, row, place.yes, place.no, vocab)
         roles = tuple(role for role, col in (("yes", place.yes), ("no", place.no))
                       if col is not None)
     # positional, in SLOT_ORDER (a keyword call costs twice as much; one slot per answer)
-    slot = Slot(place.item_id, place.scope, place.round, place.row, decoded, raw, cell,
+    slot = Slot(place.item_id, place.scope, place.round, row, decoded, raw, cell,
                 _NO_DATE_READ, "", "", _NO_DATE_READ, "", "", cells, roles, place.ref,
                 place.item_cell, None, place.dated_only_if_answered)
     _read_dates(slot, sheet, place)
     return slot
+
+
+_BOTH_ROLE, _YES_ROLE = ("both",), ("yes",)
+
+
+def _decode_cell_value(sheet: Any, r: int, c: int, value: Any, vocab: Vocabulary) -> Decoded:
+    """The answer of a cell holding anything but plain text (a number, a date, a str
+    subclass): struck runs first, then the typed value, then the dropdown."""
+    if isinstance(value, str) and _YES_WORD in value and _NO_WORD in value:  # a str subclass
+        runs = sheet.rich_runs(r, c)
+        if runs:
+            got = decode_runs(runs)
+            if got is not None:
+                return got
+    return _as_dropdown(sheet, r, c, decode_text(value, vocab))
+
+
+_DROPDOWN: dict[Decoded, Decoded] = {}
+
+
+def _as_dropdown(sheet: Any, r: int, c: int, got: Decoded) -> Decoded:
+    """A typed answer in a cell with a list validation was picked from the dropdown."""
+    if got.source == "text" and got.answer != BLANK and sheet.has_list_validation(r, c):
+        return remembered(_DROPDOWN, got, Decoded, got.answer, "dropdown", got.reason)
+    return got
 
 
 def _read_dates(slot: Slot, sheet: Any, place: Place) -> None:
@@ -551,23 +578,39 @@ def _read_dates(slot: Slot, sheet: Any, place: Place) -> None:
     if given is not None:
         slot.checked = DateRead(given.value, not given.problem)
         slot.raw_date, slot.date_cell = given.raw, given.cell
-    if place.date is not None:
-        r, c = sheet.merged_origin(slot.row, place.date)
+    col = place.date
+    if col is not None:
+        r, c = sheet.merged_origin(slot.row, col)
         value = sheet.value(r, c)
-        slot.checked = parse_date(value, place.fiscal_year)
-        slot.raw_date = value if type(value) is str else cell_text(value)
+        if type(value) is str:
+            slot.raw_date = value
+            if value:
+                slot.checked = _parse_date_text(value, place.fiscal_year)
+            else:  # parse_date of an empty cell (most date cells of an unanswered form)
+                slot.checked = _NO_DATE_READ
+        else:
+            slot.checked = parse_date(value, place.fiscal_year)
+            slot.raw_date = cell_text(value)
         slot.date_cell = _addr(r, c)
-    if place.date_in_answer and slot.checked.value is None and slot.checked.ok and slot.raw:
-        _rest, date_text = split_answer_and_date(slot.raw)
-        if date_text:
-            slot.checked = parse_date(date_text, place.fiscal_year)
-            if slot.checked.value is not None or not slot.checked.ok:
-                slot.raw_date, slot.date_cell = date_text, slot.cell
-    if place.target is not None and (place.target_always or slot.decoded.answer != BLANK):
-        r, c = sheet.merged_origin(slot.row, place.target)
+    if place.date_in_answer:
+        checked = slot.checked
+        if checked.value is None and checked.ok and slot.raw:
+            _rest, date_text = split_answer_and_date(slot.raw)
+            if date_text:
+                checked = slot.checked = parse_date(date_text, place.fiscal_year)
+                if checked.value is not None or not checked.ok:
+                    slot.raw_date, slot.date_cell = date_text, slot.cell
+    col = place.target
+    if col is not None and (place.target_always or slot.decoded.answer != BLANK):
+        r, c = sheet.merged_origin(slot.row, col)
         value = sheet.value(r, c)
-        slot.target = parse_date(value, place.target_fiscal_year)
-        slot.raw_target = value if type(value) is str else cell_text(value)
+        if type(value) is str:
+            slot.raw_target = value
+            if value:
+                slot.target = _parse_date_text(value, place.target_fiscal_year)
+        else:
+            slot.target = parse_date(value, place.target_fiscal_year)
+            slot.raw_target = cell_text(value)
         slot.target_cell = _addr(r, c)
     if place.completed is not None:
         value, (r, c) = _cell_value(sheet, slot.row, place.completed)
