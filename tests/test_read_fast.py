@@ -223,7 +223,8 @@ def test_a_book_read_with_warm_memos_equals_one_read_cold(generated: list[Path])
     """Every per-process memo of the reader (prologs, targets, sheet parts, dropdowns, run
     properties) gives what a cold read gives, whichever file filled it."""
     def cold() -> None:
-        for memo in (B._PROLOGS, B._TARGETS, B._SHEET_PARTS, B._DV_SEEN, B._RPR_SEEN):
+        for memo in (B._PROLOGS, B._TARGETS, B._SHEET_PARTS, B._REL_TARGETS, B._DV_SEEN,
+                     B._RPR_SEEN):
             memo.clear()
 
     for path in generated:
@@ -297,3 +298,30 @@ def test_part_with_a_local_header_zipfile_refuses_still_raises() -> None:
         zipfile.ZipFile(io.BytesIO(data)).read("xl/a.xml")
     with pytest.raises(zipfile.BadZipFile):
         book.part("xl/a.xml")
+
+
+def test_far_reference_branched_regex_equals_the_plain_alternation() -> None:
+    """The far-cell test's regex, branched a character at a time, finds a match exactly where
+    the plain alternation it replaced does: on every reference of up to three letters around
+    the limits (columns DP/DQ, CZ/DA, ZZ/AAA; rows 9999/10000), on random ones, and with
+    something after the reference or nothing."""
+    import re
+    import string
+
+    plain = re.compile(B._FAR_REF_PLAIN)
+    letters = string.ascii_uppercase
+    cols = [""] + list(letters) + [a + b for a in letters for b in letters]
+    cols += [a + b + c for a in "ACDEZ" for b in "APQZ" for c in "AZ"]
+    rows = ["", "1", "9", "99", "9999", "10000", "12345", "99999", "123456", "1048576"]
+    rng = random.Random(19)
+    refs = [c + r for c in cols for r in rows]
+    refs += ["".join(rng.choice(letters + string.digits + 'a"') for _ in range(rng.randint(0, 8)))
+             for _ in range(20_000)]
+    for ref in refs:
+        for text in (f' r="{ref}"', f'<c r="{ref}', f'r="{ref}x', f'\tr="{ref}'):
+            data = text.encode()
+            assert [m.start() for m in B._FAR_REF.finditer(data)] == \
+                [m.start() for m in plain.finditer(data)], text
+    assert B._has_far_ref(b'<row r="10000"><c r="A10000"/></row>')
+    assert B._has_far_ref(b'<c r="DQ1"/>') and not B._has_far_ref(b'<c r="DP1"/>')
+    assert not B._has_far_ref(b'<c attr="XFD1"/>') and B._has_far_ref(b'<c\nr="AAA1"/>')

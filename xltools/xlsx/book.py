@@ -23,6 +23,8 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import starmap
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -430,7 +432,9 @@ def _inflate(raw: bytes, method: int, size: int) -> bytes | None:
 # (method, stored bytes) -> (first 4 KB, their prolog verdict). Returned files carry their
 # template's theme, styles, content types and relationships byte for byte: each is inflated
 # and checked once. Keyed by the stored bytes themselves (not the CRC a file may forge), so a
-# hit is the same inflated text; first in, first out, at most 256 of at most 16 KB.
+# hit is the same inflated text; at most 256 of at most 16 KB, the least recently used
+# dropped first: every file also brings parts of its own (core.xml, sharedStrings.xml), and
+# first in, first out let those push the template's parts out (3 of 5 looked up were misses)
 _PROLOGS: dict[tuple[int, bytes], tuple[bytes, bool | None]] = {}
 
 
@@ -441,8 +445,10 @@ def _prolog_head(data: bytes, info: zipfile.ZipInfo) -> tuple[bytes | None, bool
     if raw is None:
         return None, None
     key = (info.compress_type, raw)
-    got = _PROLOGS.get(key)
-    if got is None:
+    got = _PROLOGS.pop(key, None)
+    if got is not None:
+        _PROLOGS[key] = got  # used again: now the most recent
+    else:
         head = _inflate(raw, info.compress_type, 4096)
         if head is None:
             return None, None
@@ -487,7 +493,10 @@ def _check_package(data: bytes) -> _Package:
                 continue
             if info.filename in sheets:  # read whole once: the prolog and the far-cell test
                 xml = out.whole[info.filename] = _member(zf, data, info)
-                unsafe = _unsafe_prolog(io.BytesIO(xml))
+                # _unsafe_prolog's first look, without wrapping the text in a stream again
+                unsafe = _prolog_verdict(xml[:4096])
+                if unsafe is None:
+                    unsafe = _unsafe_prolog(io.BytesIO(xml))
                 if not unsafe and _has_far_ref(xml):
                     out.cut[info.filename] = _FAR_CELL.sub(b"", _FAR_ROW.sub(b"", xml))
             else:
@@ -557,8 +566,18 @@ def _prolog_verdict(buf: bytes) -> bool | None:
 # before calamine sees a worksheet, rows past 9999 and columns past MAX_COLS are cut out; the
 # quick test finds such a reference in microseconds, the cut runs only when it does.
 # starts with a literal so the regex engine can jump between candidates; the whitespace before
-# ``r=`` (an attribute, not the tail of another name) is checked on the rare hit
-_FAR_REF = re.compile(rb'r="(?:[A-Z]{3}\d|(?:D[Q-Z]|[E-Z][A-Z])\d|[A-Z]{0,2}\d{5})')
+# ``r=`` (an attribute, not the tail of another name) is checked on the rare hit.
+# A far reference is three letters and a digit, two letters from DQ on and a digit, or up to
+# two letters and five digits: ``[A-Z]{3}\d|(?:D[Q-Z]|[E-Z][A-Z])\d|[A-Z]{0,2}\d{5}``. Written
+# as that same set of strings branched on one character at a time, a near reference (every
+# cell of a sheet is a candidate) fails after two or three steps without backtracking: a
+# sixth less than the plain alternation on a returned form (tests/test_read_fast.py holds
+# the two to the same answers)
+_FAR_REF_PLAIN = rb'r="(?:[A-Z]{3}\d|(?:D[Q-Z]|[E-Z][A-Z])\d|[A-Z]{0,2}\d{5})'
+_FAR_REF = re.compile(rb'r="(?:\d{5}'
+                      rb'|[A-C](?:\d{5}|[A-Z](?:\d{5}|[A-Z]\d))'
+                      rb'|D(?:\d{5}|[A-P](?:\d{5}|[A-Z]\d)|[Q-Z][A-Z]?\d)'
+                      rb'|[E-Z](?:\d{5}|[A-Z][A-Z]?\d))')
 
 
 def _has_far_ref(xml: bytes) -> bool:
@@ -678,7 +697,7 @@ def _load_values(book: Book) -> None:
         truncated = (total or 0) > MAX_ROWS or parts.get(meta.name) in book.cropped
         if rows and max(map(len, rows)) > MAX_COLS:
             rows = [r[:MAX_COLS] for r in rows]
-        merged = [a + b for a, b in (sh.merged_cell_ranges or [])]  # (r0, c0) + (r1, c1)
+        merged = list(starmap(add, sh.merged_cell_ranges or ()))  # (r0, c0) + (r1, c1)
         if not merged and book.kind == "ods":  # calamine gives no merged cells for .ods
             merged = _ods_merges(book).get(meta.name, [])
         sheet = Sheet(name=meta.name, index=index, rows=rows, merged=merged, truncated=truncated,
@@ -738,13 +757,9 @@ def _sheet_parts_quick(wb: bytes, rels: bytes) -> dict[str, str] | None:
     Only for the plain markup writers produce (double-quoted attributes, the id attribute
     prefixed ``r:``); None, and the parser decides, for anything else.
     """
-    targets = {}
-    for m in _TAG_REL.finditer(rels):
-        a = dict(_ATTR.findall(m.group(1)))
-        if b"Id" not in a or b"Target" not in a or b"'" in m.group(1):
-            return None
-        t = html.unescape(a[b"Target"].decode("utf-8", "replace"))
-        targets[a[b"Id"].decode("utf-8", "replace")] = resolve_target("xl/workbook.xml", t)
+    targets = _rel_targets(rels)
+    if targets is None:
+        return None
     out = {}
     for m in _TAG_SHEET.finditer(wb):
         a = dict(_ATTR.findall(m.group(1)))
@@ -754,6 +769,32 @@ def _sheet_parts_quick(wb: bytes, rels: bytes) -> dict[str, str] | None:
         if rid in targets:
             out[html.unescape(a[b"name"].decode("utf-8", "replace"))] = targets[rid]
     return out or None
+
+
+# workbook.xml.rels -> relationship id -> resolved target (None: not the plain markup). The
+# relationships repeat across a batch's files far more than workbook.xml (it carries the
+# sheet names people type); at most 256 of at most 64 KB, the oldest dropped first
+_REL_TARGETS: dict[bytes, dict[str, str] | None] = {}
+
+
+def _rel_targets(rels: bytes) -> dict[str, str] | None:
+    """Relationship id -> target of workbook.xml.rels read by a byte scan (the markup
+    :func:`_sheet_parts_quick` takes), remembered; None for anything else."""
+    if rels in _REL_TARGETS:
+        return _REL_TARGETS[rels]
+    targets: dict[str, str] | None = {}
+    for m in _TAG_REL.finditer(rels):
+        a = dict(_ATTR.findall(m.group(1)))
+        if b"Id" not in a or b"Target" not in a or b"'" in m.group(1):
+            targets = None
+            break
+        t = html.unescape(a[b"Target"].decode("utf-8", "replace"))
+        targets[a[b"Id"].decode("utf-8", "replace")] = resolve_target("xl/workbook.xml", t)
+    if len(rels) <= 64 * 1024:
+        if len(_REL_TARGETS) >= 256:
+            del _REL_TARGETS[next(iter(_REL_TARGETS))]
+        _REL_TARGETS[rels] = targets
+    return targets
 
 
 def _runs_of(si: etree._Element) -> list[Run]:
