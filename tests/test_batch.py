@@ -15,6 +15,7 @@ from testkit import synth
 from xltools import api
 from xltools.batch import runner as batch
 from xltools.batch.progress import Reporter, Tick, bar_line, summary_line
+from xltools.batch.store import Store
 from xltools.forms.catalogue import load_catalogue
 from xltools.pipeline import FileRows, read_file, to_result
 
@@ -60,19 +61,23 @@ def test_parallel_keeps_few_tasks_in_flight(small: Path, monkeypatch: pytest.Mon
     assert res.stats["parsed"] == 6
 
 
-@pytest.mark.parametrize(("jobs", "with_store"), [(1, False), (2, False), (2, True)])
+@pytest.mark.parametrize(("jobs", "store"), [(1, ""), (2, ""), (2, "new"), (2, "used")])
 def test_identical_files_are_read_once_and_all_listed(small: Path, tmp_path: Path, jobs: int,
-                                                     with_store: bool) -> None:
-    """Found before parsing when a store needs the hash first; otherwise from the hashes the
-    workers made, first in input order kept: the same rows either way."""
+                                                     store: str) -> None:
+    """Found before parsing when a store holding rows needs the hash first; otherwise (no
+    store, or a new one) from the hashes the workers made, first in input order kept: the
+    same rows either way, and a new store learns every path."""
     src, other = sorted(small.glob("*.xlsx"))[:2]
+    db = tmp_path / "store.sqlite"
+    if store == "used":  # rows of other files already kept: hashes are taken before parsing
+        batch.run([sorted(small.glob("*.xlsx"))[2]], jobs=1, store=db)
     folder = tmp_path / "in"
     a, b, c, d = folder / "a.xlsx", folder / "sub" / "b.xlsx", folder / "c.xlsx", folder / "d.xlsx"
     b.parent.mkdir(parents=True)
     for p in (a, b, c):
         shutil.copy(src, p)
     shutil.copy(other, d)
-    res = batch.run([folder], jobs=jobs, store=tmp_path / "store.sqlite" if with_store else None)
+    res = batch.run([folder], jobs=jobs, store=db if store else None)
     assert list(res.submissions["path"]) == [str(a), str(d)]
     dup = res.problems[res.problems["code"] == "read.duplicate_file"]
     assert sorted(dup["path"]) == sorted([str(b), str(c)])
@@ -85,6 +90,13 @@ def test_identical_files_are_read_once_and_all_listed(small: Path, tmp_path: Pat
     assert files.loc[str(a), "sha256"] == res.submissions["sha256"].iloc[0]
     assert set(res.answers["submission_id"]) == set(res.submissions["submission_id"])
     assert res.stats["duplicate"] == 2 and res.stats["parsed"] == 2
+    if store:
+        with Store(db) as kept:
+            index = kept.path_index()
+        assert {index[str(p)][2] for p in (a, b, c)} == {files.loc[str(a), "sha256"]}
+        again = batch.run([folder], jobs=jobs, store=db)
+        assert list(again.files["outcome"]) == ["cached", "duplicate", "cached", "duplicate"]
+        assert again.submissions.equals(res.submissions)
 
 
 def test_progress_gets_one_tick_per_file(small: Path) -> None:

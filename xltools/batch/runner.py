@@ -3,8 +3,8 @@
 :func:`run` is :func:`xltools.api.read_many` made for big folders:
 
 * **Each file's bytes are read once** and hashed (sha256): by the worker that parses it, or
-  in this process when the hash is needed first (a store looks files up by it; a dask
-  cluster shares no disk) and for the first files, read while the workers boot. Identical
+  in this process when the hash is needed first (a store holding rows looks files up by it; a
+  dask cluster shares no disk) and for the first files, read while the workers boot. Identical
   files count once: every later path (in input order) gets an ``info``
   ``read.duplicate_file`` problem naming the first path, and every path is listed in the
   ``files`` frame.
@@ -567,10 +567,11 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
             inline = _Inline(catalogue, passwords, time_limit, db is not None)
             runner, limit = _Fallback(pool, inline), 1
         first: dict[str, _Entry] = {}
-        # the hash is needed before parsing only to look a file up in the store; without one,
-        # the worker that parses a file reads it (and hashes it, as every read does), so this
+        # the hash is needed before parsing only to look a file up in a store that holds rows
+        # for these versions (a dask cluster shares no disk: the bytes travel); otherwise the
+        # worker that parses a file reads it (and hashes it, as every read does), so this
         # process never holds or sends the bytes, and identical files are found afterwards
-        read_here = db is not None or bool(scheduler)
+        read_here = bool(scheduler) or (db is not None and db.has_results(version, reader))
         try:
             for e in entries:
                 data = _prepare(e, known, db, run_id, read_here)
@@ -578,7 +579,7 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
                     finish(e, _lock_file(e.path, catalogue.get(), passwords), "skipped")
                 elif e.outcome == "unreadable":
                     finish(e, _unreadable(e), "unreadable")
-                elif not read_here:  # no store: hashed where it is parsed
+                elif not read_here:  # hashed where it is parsed (see read_here)
                     runner.submit(e.index, e.path, _read_bytes(e) if runner.wants_bytes() else None)
                 elif e.sha256 in first:
                     finish(e, _duplicate(e, first[e.sha256]), "duplicate")
@@ -594,9 +595,9 @@ def run(paths: Iterable[str | os.PathLike[str]], *, jobs: int | None = None,
                         else:
                             runner.submit(e.index, e.path, data)
                 for key, rows in runner.collect(limit):
-                    _parsed(entries[key], rows, db, version, reader, finish)
+                    _parsed(entries[key], rows, db, version, reader, finish, run_id)
             for key, rows in runner.collect(0):
-                _parsed(entries[key], rows, db, version, reader, finish)
+                _parsed(entries[key], rows, db, version, reader, finish, run_id)
         finally:
             runner.close()
         if not read_here:
@@ -694,10 +695,13 @@ def _unreadable(e: _Entry) -> FileRows:
 
 
 def _parsed(e: _Entry, parsed: Parsed, db: Store | None, version: str, reader: str,
-            finish: Any) -> None:
+            finish: Any, run_id: int | None = None) -> None:
     rows = _relocate(parsed.rows, e)
-    if db is not None and rows.sha256 == e.sha256 and parsed.blob is not None:
-        db.put_encoded(rows, parsed.blob, parsed.count, version, reader)
+    if db is not None and rows.sha256 and rows.sha256 == (e.sha256 or rows.sha256):
+        if parsed.blob is not None:
+            db.put_encoded(rows, parsed.blob, parsed.count, version, reader)
+        if not e.sha256:  # hashed by the worker that read it: the path index learns it now
+            db.remember_path(e.path, e.size, e.mtime_ns, rows.sha256, run_id)
     finish(e, parsed, "parsed")
 
 

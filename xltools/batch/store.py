@@ -263,6 +263,13 @@ class Store:
 
     # -- results ---------------------------------------------------------------------------
 
+    def has_results(self, mapping_version: str, reader: str) -> bool:
+        """Whether any file's rows are kept for this mapping and reader version (a new store,
+        or one made by other versions, has none: nothing in it can be reused)."""
+        return self.db.execute(
+            "SELECT 1 FROM results WHERE mapping_version=? AND reader_version=? LIMIT 1",
+            (mapping_version, reader)).fetchone() is not None
+
     def get(self, sha256: str, mapping_version: str, reader: str, name: str) -> FileRows | None:
         row = self.db.execute(
             "SELECT rows FROM results WHERE sha256=? AND mapping_version=? AND reader_version=? "
