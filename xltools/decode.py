@@ -298,8 +298,41 @@ def _date_tails(t: str) -> tuple[str, int | None]:
     return _RE_TIME_TAIL.sub("", t[:m.start()]), _WEEKDAYS.index(m.group(1) or m.group(2))
 
 
+# The shapes nearly every written date takes, after NFKC and the bracket unification:
+# 令和7年8月1日 / R7.8.1, 2024/10/1 / 2024年10月1日, ( 10 / 1 ), 10月1日 / 10/1. A text wholly of
+# one of them holds nothing the slow path's tail, space and bracket steps change, so it is
+# decided straight from the groups, the same as the slow path decides it (tests/test_decode_fast)
+_QUICK_DATE = re.compile(
+    r"(令和|平成|[rRhH])(元|[0-9]{1,2})[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})日?"
+    r"|([0-9]{4})[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})日?"
+    r"|\( *([0-9]{1,2}) *(?:[/.]|月) *([0-9]{1,2}) *日? *\)"
+    r"|([0-9]{1,2})(?:[/.]|月)([0-9]{1,2})日?")
+
+
 @lru_cache(maxsize=16384)
 def _parse_date_text(text: str, fiscal_year: int | None) -> DateRead:
+    """A written date: the common shapes (:data:`_QUICK_DATE`) read directly, the rest by
+    :func:`_parse_date_text_slow` (dates are mostly unique texts, so this runs once a date)."""
+    m = _QUICK_DATE.fullmatch(unicodedata.normalize("NFKC", text).translate(_BRACKETS))
+    if m is None:
+        return _parse_date_text_slow(text, fiscal_year)
+    era, era_year, era_month, era_day, year, month, day, pm, pd, sm, sd = m.groups()
+    if era is not None:
+        y = _ERA[era.lower()] + (1 if era_year == "元" else int(era_year))
+        v = _safe_date(y, int(era_month), int(era_day))
+        return DateRead(v, v is not None)
+    if year is not None:
+        v = _safe_date(int(year), int(month), int(day))
+        return DateRead(v, v is not None)
+    mo, d = (int(pm), int(pd)) if pm is not None else (int(sm), int(sd))
+    if fiscal_year and 1 <= mo <= 12:
+        v = _safe_date(fiscal_year_of(mo, fiscal_year), mo, d)
+        return DateRead(v, v is not None, year_inferred=True)
+    return DateRead(None, False)
+
+
+def _parse_date_text_slow(text: str, fiscal_year: int | None) -> DateRead:
+    """Every way of writing a date: the reference :func:`_parse_date_text` falls back to."""
     t = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
     t, weekday = _date_tails(t)
     t = _SPACE.sub("", t).lower().strip("。.")
@@ -540,12 +573,15 @@ def read_place(sheet: Any, place: Place, vocab: Vocabulary) -> Slot:
         decoded, raw, cell, cells = _decode_split(sheet, row, place.yes, place.no, vocab)
         roles = tuple(role for role, col in (("yes", place.yes), ("no", place.no))
                       if col is not None)
+    checked, raw_date, date_cell, target, raw_target, target_cell = _dates_of(
+        sheet, place, raw, cell, decoded.answer != BLANK)
+    completed = None
+    if place.completed is not None:
+        completed = _completed_of(sheet, place)
     # positional, in SLOT_ORDER (a keyword call costs twice as much; one slot per answer)
-    slot = Slot(place.item_id, place.scope, place.round, row, decoded, raw, cell,
-                _NO_DATE_READ, "", "", _NO_DATE_READ, "", "", cells, roles, place.ref,
-                place.item_cell, None, place.dated_only_if_answered)
-    _read_dates(slot, sheet, place)
-    return slot
+    return Slot(place.item_id, place.scope, place.round, row, decoded, raw, cell, checked,
+                raw_date, date_cell, target, raw_target, target_cell, cells, roles, place.ref,
+                place.item_cell, completed, place.dated_only_if_answered)
 
 
 _BOTH_ROLE, _YES_ROLE = ("both",), ("yes",)
@@ -573,49 +609,53 @@ def _as_dropdown(sheet: Any, r: int, c: int, got: Decoded) -> Decoded:
     return got
 
 
-def _read_dates(slot: Slot, sheet: Any, place: Place) -> None:
+def _dates_of(sheet: Any, place: Place, raw: str, cell: str, answered: bool
+              ) -> tuple[DateRead, str, str, DateRead, str, str]:
+    """A place's 確認日 (its date cell, a date written in the answer cell, or the sheet's one
+    date) and 目標日, each as (read, raw text, cell)."""
+    checked, raw_date, date_cell = _NO_DATE_READ, "", ""
     given = place.given_date
     if given is not None:
-        slot.checked = DateRead(given.value, not given.problem)
-        slot.raw_date, slot.date_cell = given.raw, given.cell
+        checked = DateRead(given.value, not given.problem)
+        raw_date, date_cell = given.raw, given.cell
     col = place.date
     if col is not None:
-        r, c = sheet.merged_origin(slot.row, col)
+        r, c = sheet.merged_origin(place.row, col)
         value = sheet.value(r, c)
-        if type(value) is str:
-            slot.raw_date = value
-            if value:
-                slot.checked = _parse_date_text(value, place.fiscal_year)
-            else:  # parse_date of an empty cell (most date cells of an unanswered form)
-                slot.checked = _NO_DATE_READ
+        if type(value) is str:  # "" in most date cells of an unanswered form: nothing to parse
+            raw_date = value
+            checked = _parse_date_text(value, place.fiscal_year) if value else _NO_DATE_READ
         else:
-            slot.checked = parse_date(value, place.fiscal_year)
-            slot.raw_date = cell_text(value)
-        slot.date_cell = _addr(r, c)
-    if place.date_in_answer:
-        checked = slot.checked
-        if checked.value is None and checked.ok and slot.raw:
-            _rest, date_text = split_answer_and_date(slot.raw)
-            if date_text:
-                checked = slot.checked = parse_date(date_text, place.fiscal_year)
-                if checked.value is not None or not checked.ok:
-                    slot.raw_date, slot.date_cell = date_text, slot.cell
+            checked, raw_date = parse_date(value, place.fiscal_year), cell_text(value)
+        date_cell = _addr(r, c)
+    if place.date_in_answer and checked.value is None and checked.ok and raw:
+        date_text = split_answer_and_date(raw)[1]
+        if date_text:
+            checked = parse_date(date_text, place.fiscal_year)
+            if checked.value is not None or not checked.ok:
+                raw_date, date_cell = date_text, cell
+    target, raw_target, target_cell = _NO_DATE_READ, "", ""
     col = place.target
-    if col is not None and (place.target_always or slot.decoded.answer != BLANK):
-        r, c = sheet.merged_origin(slot.row, col)
+    if col is not None and (place.target_always or answered):
+        r, c = sheet.merged_origin(place.row, col)
         value = sheet.value(r, c)
         if type(value) is str:
-            slot.raw_target = value
+            raw_target = value
             if value:
-                slot.target = _parse_date_text(value, place.target_fiscal_year)
+                target = _parse_date_text(value, place.target_fiscal_year)
         else:
-            slot.target = parse_date(value, place.target_fiscal_year)
-            slot.raw_target = cell_text(value)
-        slot.target_cell = _addr(r, c)
-    if place.completed is not None:
-        value, (r, c) = _cell_value(sheet, slot.row, place.completed)
-        slot.completed = read_completed(value, given.value if given is not None else None)
-        slot.completed.cell = _addr(r, c)
+            target, raw_target = parse_date(value, place.target_fiscal_year), cell_text(value)
+        target_cell = _addr(r, c)
+    return checked, raw_date, date_cell, target, raw_target, target_cell
+
+
+def _completed_of(sheet: Any, place: Place) -> SheetDate:
+    """A table's 完了日, a month/day placed after the sheet's 初回確認 (``given_date``)."""
+    value, (r, c) = _cell_value(sheet, place.row, place.completed)
+    given = place.given_date
+    got = read_completed(value, given.value if given is not None else None)
+    got.cell = _addr(r, c)
+    return got
 
 
 def read_form(located: LocatedForm, vocab: Vocabulary

@@ -206,15 +206,18 @@ def submission_row(book: Book, sid: str, located: LocatedForm, status: str) -> d
 
 
 def answer_row(sid: str, sheet: str, s: Slot) -> dict[str, Any]:
-    """One decoded answer place as an answer row."""
-    answer = s.decoded.answer
+    """One decoded answer place as an answer row (one a place: the dates' ISO text inline)."""
+    decoded = s.decoded
+    answer = decoded.answer
     dated = answer != BLANK or not s.dated_only_if_answered
+    checked = s.checked.value
+    target = s.target.value
     return {
         "submission_id": sid, "item_id": s.item_id, "scope": s.scope, "round": s.round,
-        "answer": answer, "checked_on": iso(s.checked.value) if dated else "",
-        "target_on": iso(s.target.value),
+        "answer": answer, "checked_on": checked.isoformat() if checked and dated else "",
+        "target_on": target.isoformat() if target else "",
         "completed_on": iso(s.completed.value) if s.completed is not None else "",
-        "source": s.decoded.source, "raw": s.raw, "sheet": sheet, "cell": s.cell or s.item_cell,
+        "source": decoded.source, "raw": s.raw, "sheet": sheet, "cell": s.cell or s.item_cell,
         "ref": s.ref, "date_cell": s.date_cell if dated else "",
         "raw_date": s.raw_date if dated else "", "target_cell": s.target_cell,
         "raw_target": s.raw_target,
