@@ -224,7 +224,7 @@ def test_a_book_read_with_warm_memos_equals_one_read_cold(generated: list[Path])
     properties) gives what a cold read gives, whichever file filled it."""
     def cold() -> None:
         for memo in (B._PROLOGS, B._TARGETS, B._SHEET_PARTS, B._REL_TARGETS, B._DV_SEEN,
-                     B._RPR_SEEN):
+                     B._RPR_SEEN, B._SI_SEEN):
             memo.clear()
 
     for path in generated:
@@ -325,3 +325,51 @@ def test_far_reference_branched_regex_equals_the_plain_alternation() -> None:
     assert B._has_far_ref(b'<row r="10000"><c r="A10000"/></row>')
     assert B._has_far_ref(b'<c r="DQ1"/>') and not B._has_far_ref(b'<c r="DP1"/>')
     assert not B._has_far_ref(b'<c attr="XFD1"/>') and B._has_far_ref(b'<c\nr="AAA1"/>')
+
+
+def test_shared_string_regex_unrolled_equals_the_lazy_one() -> None:
+    """_SI (an unrolled loop) finds the same <si> spans and bodies as the lazy ``.*?`` it
+    replaced, on random runs of the tokens that could confuse either: unclosed and
+    self-closing elements, ``</sis>``, a stray ``<`` or ``</si`` inside a body."""
+    import re
+
+    lazy = re.compile(B._SI_LAZY, re.S)
+    tokens = [b"<si>", b"</si>", b"<si/>", b"<si a>", b"<si", b"</si", b"<", b">", b"/", b"x",
+              b"<r>", b"</sis>", b"<sis>", b"\n", b"si>", b"</", b'<si a="b"/>', b"<si\n>",
+              "はい".encode()]
+    rng = random.Random(5)
+    for _ in range(50_000):
+        text = b"".join(rng.choice(tokens) for _ in range(rng.randint(0, 14)))
+        assert [(m.span(), m.group(1)) for m in B._SI.finditer(text)] == \
+            [(m.span(), m.group(1)) for m in lazy.finditer(text)], text
+
+
+def test_shared_runs_memo_gives_fresh_equal_runs(generated: list[Path]) -> None:
+    """A はい・いいえ string read from the memo gives runs equal to a cold read, as new
+    objects (a book's runs are its own)."""
+    for path in generated:
+        B._SI_SEEN.clear()
+        cold = B.read_book(path)
+        want = B._shared_runs(cold)
+        warm = B.read_book(path)
+        got = B._shared_runs(warm)
+        assert got == want
+        assert all(a is not b for n in got for a, b in zip(got[n], want[n]))
+
+
+def test_read_regular_equals_stat_and_read_bytes(tmp_path: Path, generated: list[Path]) -> None:
+    """One descriptor gives the bytes and date pathlib and os.stat gave; a folder, a pipe and
+    an empty file are told apart as before; a missing file raises as before."""
+    import os
+
+    for path in generated[:3]:
+        data, mtime = B._read_regular(str(path))
+        assert data == path.read_bytes() and mtime == os.stat(path).st_mtime
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    assert B._read_regular(str(tmp_path / "empty.xlsx"))[0] == b""
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    assert B._read_regular(str(tmp_path / "pipe.xlsx")) is None
+    assert B._read_regular(str(tmp_path)) is None
+    with pytest.raises(FileNotFoundError):
+        B._read_regular(str(tmp_path / "missing.xlsx"))
+    assert [p.code for p in B.read_book(tmp_path / "missing.xlsx").problems] == ["read.vanished"]
