@@ -373,3 +373,38 @@ def test_read_regular_equals_stat_and_read_bytes(tmp_path: Path, generated: list
     with pytest.raises(FileNotFoundError):
         B._read_regular(str(tmp_path / "missing.xlsx"))
     assert [p.code for p in B.read_book(tmp_path / "missing.xlsx").problems] == ["read.vanished"]
+
+
+def test_shared_strings_read_whole_by_the_guard_equal_what_book_part_reads(
+        generated: list[Path]) -> None:
+    """sharedStrings.xml past 4 KB is inflated whole by the package check and handed to
+    Book.part: the same bytes zipfile reads; a declaration in it is still refused; a part
+    whose CRC does not match is not kept (Book.part refuses it later, as before)."""
+    import io
+    import zipfile
+
+    good = generated[0].read_bytes()
+    with zipfile.ZipFile(io.BytesIO(good)) as z:
+        strings = z.read("xl/sharedStrings.xml")
+    pad = b"<!--" + b"x" * 8000 + b"-->"
+    big = strings.replace(b"<sst", pad + b"<sst", 1) if strings.startswith(b"<sst") else \
+        strings.replace(b"?>", b"?>" + pad, 1)
+    data = _with_part(good, "xl/sharedStrings.xml", big)
+    pkg = B._check_package(data)
+    assert pkg.error is None and pkg.whole["xl/sharedStrings.xml"] == big
+    book = B.read_book("x.xlsx", data=data)
+    assert book.part("xl/sharedStrings.xml") == big and book.sheets
+    hostile = _with_part(good, "xl/sharedStrings.xml",
+                         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + pad + b"<sst/>")
+    assert [p.code for p in B.read_book("h.xlsx", data=hostile).problems] == ["read.unsafe_xml"]
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/sharedStrings.xml")
+    bad_dir = bytearray(data)
+    at = data.find(b"PK\x01\x02", info.header_offset)
+    while at >= 0 and data[at + 46:at + 46 + 20] != b"xl/sharedStrings.xml":
+        at = data.find(b"PK\x01\x02", at + 4)
+    bad_dir[at + 16:at + 20] = b"\1\2\3\4"  # the central directory's CRC
+    pkg = B._check_package(bytes(bad_dir))
+    assert pkg.error is None and "xl/sharedStrings.xml" not in pkg.whole
+    with pytest.raises(zipfile.BadZipFile):
+        B.Book(path="x.xlsx", sha256="", kind="xlsx", sheets=[], problems=[],
+               data=bytes(bad_dir)).part("xl/sharedStrings.xml")
