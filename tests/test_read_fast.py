@@ -408,3 +408,22 @@ def test_shared_strings_read_whole_by_the_guard_equal_what_book_part_reads(
     with pytest.raises(zipfile.BadZipFile):
         B.Book(path="x.xlsx", sha256="", kind="xlsx", sheets=[], problems=[],
                data=bytes(bad_dir)).part("xl/sharedStrings.xml")
+
+
+@pytest.mark.parametrize("name", ["_X14_DV", "_DV_PLAIN"])
+def test_validation_regexes_unrolled_equal_the_lazy_ones(name: str) -> None:
+    """The unrolled block and element patterns match exactly where, and exactly what, the
+    lazy ``.*?`` forms they replaced match, on random runs of confusing tokens."""
+    import re
+
+    fast, lazy = getattr(B, name), re.compile(getattr(B, name + "_LAZY"), re.S)
+    tokens = [b"<dataValidations>", b"</dataValidations>", b"<x14:dataValidations a>",
+              b"</x14:dataValidations>", b"</x:dataValidations>", b"<dataValidation ",
+              b"</dataValidation>", b"<dataValidation/>", b"<dataValidation\n", b"/>", b">",
+              b"<", b"</", b"x", b'type="list"', b"<formula1>", b"</formula1>", b"\n", b"/",
+              b"</dataValidations", b"</dataValidationsX>", b"<dataValidations count=\"1\">"]
+    rng = random.Random(23)
+    for _ in range(50_000):
+        text = b"".join(rng.choice(tokens) for _ in range(rng.randint(0, 12)))
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+            [(m.span(), m.groups()) for m in lazy.finditer(text)], text
