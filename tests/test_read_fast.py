@@ -427,3 +427,18 @@ def test_validation_regexes_unrolled_equal_the_lazy_ones(name: str) -> None:
         text = b"".join(rng.choice(tokens) for _ in range(rng.randint(0, 12)))
         assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
             [(m.span(), m.groups()) for m in lazy.finditer(text)], text
+
+
+def test_read_regular_never_opens_a_socket(tmp_path: Path) -> None:
+    """A socket named like a workbook is told apart by stat, as before (opening one fails
+    with another message)."""
+    import socket
+
+    where = tmp_path / "s.xlsx"
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(where))
+        assert B._read_regular(str(where)) is None
+        assert [p.detail for p in B.read_book(where).problems] == ["通常のファイルではありません"]
+    finally:
+        sock.close()

@@ -632,21 +632,21 @@ def _rezip(zf: zipfile.ZipFile, cut: dict[str, bytes]) -> bytes:
 
 def _read_regular(path: str) -> tuple[bytes, float] | None:
     """(the bytes, the modification time) of a regular file; None for anything else (a
-    folder, a pipe, a device). One descriptor, opened without blocking (a pipe would block an
-    ordinary open until something writes to it), looked at with fstat, read to the end: half
-    of a stat, then pathlib's buffered read. Raises OSError as those did (a missing file, a
-    broken link, no permission)."""
+    folder, a pipe, a socket, a device: looked at with stat, never opened). The bytes come
+    through one descriptor opened without blocking (should the file have turned into a pipe
+    since the stat) and read to the end: half of pathlib's buffered read. Raises OSError as
+    stat and read_bytes did (a missing file, a broken link, no permission)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        return None
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return None
         chunks = [os.read(fd, st.st_size + 1)]
         while chunks[-1]:  # to the end, as read_bytes reads (a file may still be growing)
             chunks.append(os.read(fd, 1 << 20))
-        return (chunks[0] if len(chunks) == 2 else b"".join(chunks)), st.st_mtime
     finally:
         os.close(fd)
+    return (chunks[0] if len(chunks) == 2 else b"".join(chunks)), st.st_mtime
 
 
 def read_book(path: str | Path, passwords: list[str] | None = None,
