@@ -46,6 +46,9 @@ class Vocabulary:
     # "はい 2025/1/8" are one entry): the texts are unique, their words are a handful
     by_words: dict[str, Decoded] = field(default_factory=dict, compare=False, hash=False,
                                          repr=False)
+    # separate はい / いいえ columns by their two texts (None: no such column) -> (answer, raw)
+    split: dict[tuple[str | None, str | None], tuple[Decoded, str]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def from_mapping(cls, vocab: dict[str, Any]) -> Vocabulary:
@@ -502,16 +505,32 @@ def _cell_value(sheet: Any, row: int, col: int) -> tuple[Any, tuple[int, int]]:
 
 def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
                   vocab: Vocabulary) -> tuple[Decoded, str, str, tuple[tuple[int, int], ...]]:
-    """Separate はい and いいえ columns: a mark under one of them is the answer."""
+    """Separate はい and いいえ columns: a mark under one of them is the answer (decided once
+    per pair of cell texts, :func:`_split_answer`: a batch writes a handful of marks)."""
+    cells = []
+    yes_raw = no_raw = None
+    if yes_col is not None:
+        value, rc = _cell_value(sheet, row, yes_col)
+        cells.append(rc)
+        yes_raw = cell_text(value)
+    if no_col is not None:
+        value, rc = _cell_value(sheet, row, no_col)
+        cells.append(rc)
+        no_raw = cell_text(value)
+    decoded, raw = remembered(vocab.split, (yes_raw, no_raw), _split_answer, yes_raw, no_raw,
+                              vocab)
+    return decoded, raw, ":".join(_addr(*rc) for rc in cells), tuple(cells)
+
+
+def _split_answer(yes_raw: str | None, no_raw: str | None, vocab: Vocabulary
+                  ) -> tuple[Decoded, str]:
+    """The answer of the はい and いいえ columns' texts (None: no such column), and the raw
+    text the answer row shows."""
     marked = {}
     raws = []
-    cells = []
-    for role, col in (("yes", yes_col), ("no", no_col)):
-        if col is None:
+    for role, raw in (("yes", yes_raw), ("no", no_raw)):
+        if raw is None:
             continue
-        value, rc = _cell_value(sheet, row, col)
-        cells.append(rc)
-        raw = cell_text(value)
         raws.append(f"{'はい' if role == 'yes' else 'いいえ'}欄:{raw}")
         t = norm(raw)
         if not t:
@@ -520,17 +539,16 @@ def _decode_split(sheet: Any, row: int, yes_col: int | None, no_col: int | None,
             marked[role] = True
         else:
             marked[role] = None  # something, but not a mark
-    cell = ":".join(_addr(*rc) for rc in cells)
     raw = " / ".join(raws)
     if None in marked.values():
-        return Decoded(BLANK, "columns", "はい・いいえ欄に印以外の記入があります"), raw, cell, tuple(cells)
+        return Decoded(BLANK, "columns", "はい・いいえ欄に印以外の記入があります"), raw
     if marked.get("yes") and marked.get("no"):
-        return Decoded(BLANK, "columns", "はい・いいえの両方の欄に印があります"), raw, cell, tuple(cells)
+        return Decoded(BLANK, "columns", "はい・いいえの両方の欄に印があります"), raw
     if marked.get("yes"):
-        return Decoded(YES, "columns"), raw, cell, tuple(cells)
+        return Decoded(YES, "columns"), raw
     if marked.get("no"):
-        return Decoded(NO, "columns"), raw, cell, tuple(cells)
-    return Decoded(BLANK, "empty"), raw, cell, tuple(cells)
+        return Decoded(NO, "columns"), raw
+    return Decoded(BLANK, "empty"), raw
 
 
 _addr = lru_cache(maxsize=65536)(address)
@@ -560,7 +578,8 @@ def read_place(sheet: Any, place: Place, vocab: Vocabulary) -> Slot:
                     decoded = decode_runs(runs)
             if decoded is None:
                 decoded = vocab.decoded.get(value) or decode_text(value, vocab)
-                decoded = _as_dropdown(sheet, r, c, decoded)
+                if decoded.source == "text" and decoded.answer != BLANK:  # _as_dropdown
+                    decoded = _as_dropdown(sheet, r, c, decoded)
         else:
             raw = cell_text(value)
             decoded = _decode_cell_value(sheet, r, c, value, vocab)
@@ -630,8 +649,8 @@ def _dates_of(sheet: Any, place: Place, raw: str, cell: str, answered: bool
         date_cell = _addr(r, c)
     if place.date_in_answer and checked.value is None and checked.ok and raw:
         date_text = split_answer_and_date(raw)[1]
-        if date_text:
-            checked = parse_date(date_text, place.fiscal_year)
+        if date_text:  # text (what parse_date does with a text)
+            checked = _parse_date_text(date_text, place.fiscal_year)
             if checked.value is not None or not checked.ok:
                 raw_date, date_cell = date_text, cell
     target, raw_target, target_cell = _NO_DATE_READ, "", ""

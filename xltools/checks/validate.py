@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from itertools import compress, count
+from operator import gt, itemgetter
 from typing import Any
 
 from xltools import problems as P
@@ -164,23 +165,26 @@ def _stray_answers(located: Located, base: dict) -> list[P.Problem]:
     return out
 
 
+_FIRST_ROW, _LAST_ROW = itemgetter(0), itemgetter(2)  # of a merge (r0, c0, r1, c1)
+
+
 def _answer_tokens_by_row(sheet: Sheet, rows: set[int]) -> dict[int, list[tuple[int, int, str]]]:
     """Item row -> answer-like cells covering it: (origin row, origin column, text); a cell
     merged down over several rows covers each of them."""
-    def token(r: int, c: int) -> str | None:
-        v = sheet.value(r, c)
-        return v if v and isinstance(v, str) and norm(v) in _ANSWER_TOKENS else None
-
     out: dict[int, list[tuple[int, int, str]]] = {}
+    grid = sheet.rows
     for r in rows:
-        row = sheet.rows[r] if r < len(sheet.rows) else []
+        row = grid[r] if r < len(grid) else []
         for c in compress(count(), row):  # the written cells, picked in C (a grid row is wide)
             v = row[c]  # tokens are short: long item text never is one
             if isinstance(v, str) and len(v) <= 8 and norm(v) in _ANSWER_TOKENS:
                 out.setdefault(r, []).append((r, c, v))
-    for r0, c0, r1, _c1 in sheet.merged:
-        if r1 > r0 and (v := token(r0, c0)) is not None:
+    merged = sheet.merged  # the merges spanning rows, picked in C (a form has a hundred merges)
+    for r0, c0, r1, _c1 in compress(merged, map(gt, map(_LAST_ROW, merged), map(_FIRST_ROW, merged))):
+        v = sheet.value(r0, c0)
+        if v and isinstance(v, str) and norm(v) in _ANSWER_TOKENS:
             for rr in range(r0 + 1, r1 + 1):
                 if rr in rows:
                     out.setdefault(rr, []).append((r0, c0, v))
     return out
+
