@@ -179,3 +179,34 @@ def test_one_file_read_from_a_thread_keeps_its_time_limit(
     monkeypatch.delenv(batch.HANG_ENV)
     inline = batch.run([small / "t1.xlsx"], time_limit=1.0)  # main thread: read in-process
     assert inline.stats["jobs"] == 1 and not inline.submissions.empty
+
+
+def test_the_hard_limit_watches_a_chunk_with_few_watchdogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arming the watchdog costs a thread: a chunk of quick files arms it about once a
+    GRACE/2, yet every file keeps at least its limit + GRACE/2 before the process would end,
+    and none is left armed once the chunk is done (an idle worker is never ended)."""
+    from xltools.batch import limit
+
+    clock = [100.0]
+    armed: list[tuple[float, float]] = []  # (when, seconds)
+    cancelled: list[float] = []
+    monkeypatch.setattr(limit.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(limit.faulthandler, "dump_traceback_later",
+                        lambda seconds, **kw: armed.append((clock[0], seconds)))
+    monkeypatch.setattr(limit.faulthandler, "cancel_dump_traceback_later",
+                        lambda: cancelled.append(clock[0]))
+    starts = []
+    with limit.HardLimit(5.0) as hard:
+        for _ in range(100):  # 100 files of 0.07 s: 7 s of parsing
+            hard.file_starts()
+            starts.append(clock[0])
+            clock[0] += 0.07
+    assert 4 <= len(armed) <= 10  # not 100
+    for start in starts:
+        when, seconds = max(a for a in armed if a[0] <= start)
+        left = when + seconds - start
+        assert 5.0 + limit.GRACE / 2 <= left <= 5.0 + limit.GRACE
+    assert cancelled == [clock[0]]
+    with limit.HardLimit(None) as off:
+        off.file_starts()
+    assert len(armed) <= 10 and len(cancelled) == 1  # no limit: no watchdog at all

@@ -54,7 +54,7 @@ from pebble import ProcessExpired, ProcessPool
 from xltools import problems as P
 from xltools.batch import boot
 from xltools.batch.boot import SCHEDULER_ENV, cpu_count
-from xltools.batch.limit import GRACE, hard_limit, read_limited, timed_out
+from xltools.batch.limit import GRACE, HardLimit, read_limited, timed_out
 from xltools.batch.packed import Parsed, pack, pack_one
 from xltools.batch.progress import ProgressCallback, Tick
 from xltools.batch.store import Store, opened, reader_version
@@ -166,19 +166,24 @@ def _init_worker(mappings: str | None, passwords: list[str] | None,
     _WORKER["hang_on"] = hang_on
 
 
-def _parse_in_worker(path: str, data: bytes | None, hard: bool = True) -> FileRows:
-    """One file in a pool worker: the soft limit always; the hard one (this process ends
-    when a native call overruns) when the parent is not already timing this file alone."""
+def _parse_in_worker(path: str, data: bytes | None) -> FileRows:
+    """One file in a pool worker, under the soft limit (a file read alone: the parent times it,
+    no hard limit here, so the two do not race)."""
     _crash_hook(path)
-    seconds = _WORKER.get("time_limit")
-    with hard_limit(seconds if hard else None):
-        _hang_hook(path)
-        return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data, seconds)
+    _hang_hook(path)
+    return read_limited(path, _WORKER["catalogue"], _WORKER["passwords"], data,
+                        _WORKER.get("time_limit"))
 
 
 def _parse_chunk(tasks: list[tuple[str, bytes | None]]) -> list[Parsed]:
-    return pack([_parse_in_worker(path, data) for path, data in tasks],
-                _WORKER.get("for_store", False))
+    """A chunk of files in a pool worker: the soft limit per file, and the hard one (this
+    process ends when a native call overruns) watching the whole chunk."""
+    done: list[FileRows] = []
+    with HardLimit(_WORKER.get("time_limit")) as hard:
+        for path, data in tasks:
+            hard.file_starts()
+            done.append(_parse_in_worker(path, data))
+    return pack(done, _WORKER.get("for_store", False))
 
 
 def _parse_with(path: str, data: bytes, catalogue: Catalogue,
@@ -389,7 +394,7 @@ class _Pool:
         found and the others are read. Alone, the parent times the file (and pebble kills and
         replaces the worker); the worker's own hard limit is off so the two do not race."""
         pool = self.pool
-        alone = [(key, path, data, pool.schedule(_parse_in_worker, args=(path, data, False),
+        alone = [(key, path, data, pool.schedule(_parse_in_worker, args=(path, data),
                                                  timeout=self._timeout(1, alone=True)))
                  for key, path, data in tasks]
         for key, path, data, fut in alone:
