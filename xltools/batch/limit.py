@@ -13,7 +13,8 @@ Two layers:
   ``read.internal_error``. Python code stops at once; a native call in progress (calamine
   parsing a sheet) stops when it returns, because a signal handler runs between bytecodes.
 * **hard** (pool workers only): a native call that does not return. A faulthandler watchdog
-  (a C thread: it needs no GIL) ends the worker process :data:`GRACE` seconds past the limit;
+  (a C thread: it needs no GIL) ends the worker process 1 to :data:`GRACE` seconds past the
+  limit (one watchdog per chunk of files, :class:`HardLimit`);
   the runner then reads each file that worker held alone, under a parent-side timeout that
   kills and replaces the worker (pebble), and the file that runs out of time alone becomes
   ``read.timeout``. The batch goes on with a fresh worker.
@@ -41,7 +42,7 @@ from xltools.rows import FileRows
 if TYPE_CHECKING:
     from xltools.forms.catalogue import Catalogue
 
-#: seconds past the limit before a worker stuck in a native call is ended
+#: seconds past the limit before a worker stuck in a native call is ended (at most; at least half)
 GRACE = 2.0
 
 
