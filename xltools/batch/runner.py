@@ -702,10 +702,11 @@ def _unreadable(e: _Entry) -> FileRows:
 def _parsed(e: _Entry, parsed: Parsed, db: Store | None, version: str, reader: str,
             finish: Any, run_id: int | None = None) -> None:
     rows = _relocate(parsed.rows, e)
-    if db is not None and rows.sha256 and rows.sha256 == (e.sha256 or rows.sha256):
+    known = bool(e.sha256)  # hashed here or found in the path index; else by the worker
+    if db is not None and rows.sha256 and (rows.sha256 == e.sha256 or not known):
         if parsed.blob is not None:
             db.put_encoded(rows, parsed.blob, parsed.count, version, reader)
-        if not e.sha256:  # hashed by the worker that read it: the path index learns it now
+        if not known:  # the path index learns the worker's hash now
             db.remember_path(e.path, e.size, e.mtime_ns, rows.sha256, run_id)
     finish(e, parsed, "parsed")
 
@@ -784,7 +785,6 @@ def _gathered(entries: list[_Entry], name: str) -> pa.Table:
     """One table's rows of every file in input order: the slices made as files finished, and
     the rows added since (newest-wins notes; a duplicate's rows, which replaced its parse)
     converted together now."""
-
     pieces: list[tuple[pa.Table | None, int, int]] = []  # None: from ``later``
     later: list[dict[str, Any]] = []
     for e in entries:

@@ -948,8 +948,10 @@ def _interesting(runs: list[Run]) -> bool:
 RUN_WORDS = ("はい".encode(), "いいえ".encode())
 # one <si> and its body: the body up to the first </si>, written as an unrolled loop (a run of
 # non-"<" bytes, then a "<" that does not start "</si>", ...) rather than a lazy ``.*?``, which
-# tries "</si>" at every byte: the same matches (tests/test_read_fast.py), a third of the time
-_SI = re.compile(rb"<si\b[^>]*?(?:/>|>([^<]*+(?:<(?!/si>)[^<]*+)*+)</si>)")
+# tries "</si>" at every byte: the same matches (tests/test_read_fast.py), a third of the time.
+# No possessive quantifiers (Python 3.11+): each loop's pieces split a text one way only, so
+# plain greedy ones give the same matches without runaway backtracking
+_SI = re.compile(rb"<si\b[^>]*?(?:/>|>([^<]*(?:<(?!/si>)[^<]*)*)</si>)")
 _SI_LAZY = rb"<si\b[^>]*?(?:/>|>(.*?)</si>)"  # what _SI was, kept for the test
 
 
@@ -1075,7 +1077,7 @@ def _shared_run_cells(data: bytes, shared: dict[int, list[Run]]) -> dict[Cell, l
 # matches (tests/test_read_fast.py holds them to the lazy forms kept below), a third the time
 _X14_DV_LAZY = rb"<(?:\w+:)?dataValidations\b[^>]*>.*?</(?:\w+:)?dataValidations>"
 _X14_DV = re.compile(rb"<(?:\w+:)?dataValidations\b[^>]*>"
-                     rb"[^<]*+(?:<(?!/(?:\w+:)?dataValidations>)[^<]*+)*+"
+                     rb"[^<]*(?:<(?!/(?:\w+:)?dataValidations>)[^<]*)*"
                      rb"</(?:\w+:)?dataValidations>")
 
 
@@ -1125,8 +1127,8 @@ def _read_validations(sheet: Sheet) -> list[Validation]:
 # the element the same way: its attributes as everything up to the first ">" but a "/" just
 # before it (what the lazy ``[^>]*?`` stopped at), its body as an unrolled loop
 _DV_PLAIN_LAZY = rb"<dataValidation\s([^>]*?)(?:/>|>(.*?)</dataValidation>)"
-_DV_PLAIN = re.compile(rb"<dataValidation\s((?:[^>/]++|/(?!>))*+)(?:/>|>"
-                       rb"([^<]*+(?:<(?!/dataValidation>)[^<]*+)*+)</dataValidation>)")
+_DV_PLAIN = re.compile(rb"<dataValidation\s([^>/]*(?:/(?!>)[^>/]*)*)(?:/>|>"
+                       rb"([^<]*(?:<(?!/dataValidation>)[^<]*)*)</dataValidation>)")
 _FORMULA1 = re.compile(rb"<formula1>(.*?)</formula1>", re.S)
 
 
