@@ -200,7 +200,7 @@ def _merge_rows(merged: list[tuple[int, int, int, int]], limit: int = 200_000
     Merges are visited sorted by position, so a row's list comes out in column order unless
     a merge from a row above crosses it (then it is sorted). Overlapping merges (a damaged
     file) keep the first listed, as the cell scan did: such a row is kept unsorted, in the
-    file's order, and scanned. Nearly every merge spans one row: that case is the short path.
+    file's order, and scanned.
     """
     if sum(r1 - r0 for r0, _c0, r1, _c1 in merged) + len(merged) > limit:
         return _HUGE
@@ -209,15 +209,6 @@ def _merge_rows(merged: list[tuple[int, int, int, int]], limit: int = 200_000
     get = rows.get
     for r0, c0, r1, c1 in sorted(merged):
         span = (c0, c1, r0)
-        if r0 == r1:  # the short path written out: the index made in a quarter less time
-            spans = get(r0)
-            if spans is None:
-                rows[r0] = [span]
-            else:
-                if c0 <= spans[-1][1]:  # left of, or overlapping, the previous merge in the row
-                    unsorted.add(r0)
-                spans.append(span)
-            continue
         for r in range(r0, r1 + 1):
             spans = get(r)
             if spans is None:
