@@ -53,6 +53,21 @@ def test_rerun_reuses_everything_and_gives_the_same_frames(folder: Path, tmp_pat
         pdt.assert_frame_equal(got, want)
 
 
+def test_reused_rows_packed_in_batches_keep_input_order(folder: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reused rows are packed a few files at a time, between files parsed anew: the frames
+    are still in input order and equal those of a run without a store."""
+    store = tmp_path / "s.sqlite"
+    batch.run([folder], jobs=2, store=store)
+    _write(folder, "f2.xlsx", 52)  # parsed again, between reused files
+    monkeypatch.setattr(batch._Reused, "BATCH", 2)
+    again = batch.run([folder], jobs=2, store=store)
+    assert list(again.files["outcome"]) == ["cached", "cached", "parsed", "cached", "cached"]
+    fresh = batch.run([folder], jobs=2)
+    for got, want in zip(again, fresh, strict=True):
+        pdt.assert_frame_equal(got, want)
+
+
 def test_grown_folder_parses_only_new_and_changed(folder: Path, tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
     batch.run([folder], jobs=1, store=store)
