@@ -560,29 +560,14 @@ def read_place(sheet: Any, place: Place, vocab: Vocabulary) -> Slot:
     ○-prefixed, bracketed, struck or deleted word) or the separate はい・いいえ columns, then
     its dates. Drawn marks come after, over every slot of the sheet (:func:`read_form`).
 
-    One call per answer (a file has dozens): a text cell, nearly every answer cell, is decided
-    here in place; any other value by :func:`_decode_cell_value`."""
+    One call per answer (a file has dozens): each cell is read once, its merge origin once."""
     row = place.row
     col = place.answer
     if col is not None:
         r, c = sheet.merged_origin(row, col)
         value = sheet.value(r, c)
-        decoded = None
-        if type(value) is str:
-            raw = value
-            # struck or coloured runs can only decide a cell printing both words
-            # (decode_runs): look them up (and parse the package's rich text) only then
-            if _YES_WORD in value and _NO_WORD in value:
-                runs = sheet.rich_runs(r, c)
-                if runs:
-                    decoded = decode_runs(runs)
-            if decoded is None:
-                decoded = vocab.decoded.get(value) or decode_text(value, vocab)
-                if decoded.source == "text" and decoded.answer != BLANK:  # _as_dropdown
-                    decoded = _as_dropdown(sheet, r, c, decoded)
-        else:
-            raw = cell_text(value)
-            decoded = _decode_cell_value(sheet, r, c, value, vocab)
+        raw = value if type(value) is str else cell_text(value)
+        decoded = _decode_cell_value(sheet, r, c, value, vocab)
         cell, cells = _addr(r, c), ((r, c),)
         roles: tuple[str, ...] = _BOTH_ROLE
         if place.tick:  # a check column: a lone mark means yes, unless はい・いいえ is printed
@@ -607,9 +592,10 @@ _BOTH_ROLE, _YES_ROLE = ("both",), ("yes",)
 
 
 def _decode_cell_value(sheet: Any, r: int, c: int, value: Any, vocab: Vocabulary) -> Decoded:
-    """The answer of a cell holding anything but plain text (a number, a date, a str
-    subclass): struck runs first, then the typed value, then the dropdown."""
-    if isinstance(value, str) and _YES_WORD in value and _NO_WORD in value:  # a str subclass
+    """The answer of one answer cell's value: struck or coloured runs can only decide a cell
+    printing both words (:func:`decode_runs`), so the package's rich text is looked up only
+    then; else the typed value, then whether it was picked from a dropdown."""
+    if isinstance(value, str) and _YES_WORD in value and _NO_WORD in value:
         runs = sheet.rich_runs(r, c)
         if runs:
             got = decode_runs(runs)
@@ -637,16 +623,8 @@ def _dates_of(sheet: Any, place: Place, raw: str, cell: str, answered: bool
     if given is not None:
         checked = DateRead(given.value, not given.problem)
         raw_date, date_cell = given.raw, given.cell
-    col = place.date
-    if col is not None:
-        r, c = sheet.merged_origin(place.row, col)
-        value = sheet.value(r, c)
-        if type(value) is str:  # "" in most date cells of an unanswered form: nothing to parse
-            raw_date = value
-            checked = _parse_date_text(value, place.fiscal_year) if value else _NO_DATE_READ
-        else:
-            checked, raw_date = parse_date(value, place.fiscal_year), cell_text(value)
-        date_cell = _addr(r, c)
+    if place.date is not None:
+        checked, raw_date, date_cell = _date_cell(sheet, place.row, place.date, place.fiscal_year)
     if place.date_in_answer and checked.value is None and checked.ok and raw:
         date_text = split_answer_and_date(raw)[1]
         if date_text:  # text (what parse_date does with a text)
@@ -654,18 +632,21 @@ def _dates_of(sheet: Any, place: Place, raw: str, cell: str, answered: bool
             if checked.value is not None or not checked.ok:
                 raw_date, date_cell = date_text, cell
     target, raw_target, target_cell = _NO_DATE_READ, "", ""
-    col = place.target
-    if col is not None and (place.target_always or answered):
-        r, c = sheet.merged_origin(place.row, col)
-        value = sheet.value(r, c)
-        if type(value) is str:
-            raw_target = value
-            if value:
-                target = _parse_date_text(value, place.target_fiscal_year)
-        else:
-            target, raw_target = parse_date(value, place.target_fiscal_year), cell_text(value)
-        target_cell = _addr(r, c)
+    if place.target is not None and (place.target_always or answered):
+        target, raw_target, target_cell = _date_cell(sheet, place.row, place.target,
+                                                     place.target_fiscal_year)
     return checked, raw_date, date_cell, target, raw_target, target_cell
+
+
+def _date_cell(sheet: Any, row: int, col: int, fiscal_year: int | None
+               ) -> tuple[DateRead, str, str]:
+    """One date cell of a row (through its merge): (read, raw text, cell address)."""
+    r, c = sheet.merged_origin(row, col)
+    value = sheet.value(r, c)
+    if type(value) is str:  # "" in most date cells of an unanswered form: nothing to parse
+        read = _parse_date_text(value, fiscal_year) if value else _NO_DATE_READ
+        return read, value, _addr(r, c)
+    return parse_date(value, fiscal_year), cell_text(value), _addr(r, c)
 
 
 def _completed_of(sheet: Any, place: Place) -> SheetDate:
