@@ -14,8 +14,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-# what a folder named like a workbook is reported as (a user who renamed a folder "x.xlsx")
-_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods")
+#: the Excel-family file names xltools reads (a folder named like one is reported, not skipped)
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods")
 
 
 def listed(inputs: Iterable[str | os.PathLike[str]], *,
@@ -55,7 +55,7 @@ def _walk(folder: str, rel: tuple[str, ...], everything: bool
         if _is_file(entry):
             yield key, parts
         elif _is_dir(entry):
-            if everything and name.lower().endswith(_WORKBOOK_SUFFIXES):
+            if everything and name.lower().endswith(EXCEL_SUFFIXES):
                 yield key, parts
             if not entry.is_symlink():
                 yield from _walk(entry.path, parts, everything)

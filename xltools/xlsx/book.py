@@ -31,6 +31,7 @@ from typing import Any
 from lxml import etree
 
 from xltools import problems as P
+from xltools.listing import EXCEL_SUFFIXES
 from xltools.xlsx.cells import (  # noqa: F401  (re-exported: the one A1 implementation)
     Cell,
     address,
@@ -45,7 +46,6 @@ MAX_ROWS = 5000  # a checklist has < 200 rows; a sheet of a million rows is scan
 MAX_COLS = 120
 MAX_UNCOMPRESSED = 300 * 1024 * 1024  # zip-bomb guard for the whole package
 MAX_RATIO = 200  # uncompressed / compressed, per large part
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"}
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -597,7 +597,6 @@ def _prolog_verdict(buf: bytes) -> bool | None:
 # cell of a sheet is a candidate) fails after two or three steps without backtracking: a
 # sixth less than the plain alternation on a returned form (tests/test_read_fast.py holds
 # the two to the same answers)
-_FAR_REF_PLAIN = rb'r="(?:[A-Z]{3}\d|(?:D[Q-Z]|[E-Z][A-Z])\d|[A-Z]{0,2}\d{5})'
 _FAR_REF = re.compile(rb'r="(?:\d{5}'
                       rb'|[A-C](?:\d{5}|[A-Z](?:\d{5}|[A-Z]\d))'
                       rb'|D(?:\d{5}|[A-P](?:\d{5}|[A-Z]\d)|[Q-Z][A-Z]?\d)'
@@ -720,7 +719,7 @@ def _calamine_problem(path: str, exc: Exception) -> P.Problem:
     text = f"{type(exc).__name__}: {exc}"[:300]
     if "password" in text.lower() or "encrypt" in text.lower():
         return P.make("read.encrypted", path=path, detail=text)
-    if not path.lower().endswith(tuple(EXCEL_SUFFIXES)):
+    if not path.lower().endswith(EXCEL_SUFFIXES):
         return P.make("read.not_excel", path=path, detail=text)
     return P.make("read.corrupt", path=path, detail=text)
 
@@ -943,7 +942,6 @@ RUN_WORDS = ("はい".encode(), "いいえ".encode())
 # No possessive quantifiers (Python 3.11+): each loop's pieces split a text one way only, so
 # plain greedy ones give the same matches without runaway backtracking
 _SI = re.compile(rb"<si\b[^>]*?(?:/>|>([^<]*(?:<(?!/si>)[^<]*)*)</si>)")
-_SI_LAZY = rb"<si\b[^>]*?(?:/>|>(.*?)</si>)"  # what _SI was, kept for the test
 
 
 def _shared_runs(book: Book) -> dict[int, list[Run]]:
@@ -1065,8 +1063,7 @@ def _shared_run_cells(data: bytes, shared: dict[int, list[Run]]) -> dict[Cell, l
 
 # a block's body is matched as an unrolled loop (non-"<" bytes, then a "<" that does not close
 # the block, ...), not a lazy ``.*?`` that tries the closing tag at every byte: the same
-# matches (tests/test_read_fast.py holds them to the lazy forms kept below), a third the time
-_X14_DV_LAZY = rb"<(?:\w+:)?dataValidations\b[^>]*>.*?</(?:\w+:)?dataValidations>"
+# matches (tests/test_read_fast.py holds them to the lazy forms they replaced), a third the time
 _X14_DV = re.compile(rb"<(?:\w+:)?dataValidations\b[^>]*>"
                      rb"[^<]*(?:<(?!/(?:\w+:)?dataValidations>)[^<]*)*"
                      rb"</(?:\w+:)?dataValidations>")
@@ -1117,7 +1114,6 @@ def _read_validations(sheet: Sheet) -> list[Validation]:
 
 # the element the same way: its attributes as everything up to the first ">" but a "/" just
 # before it (what the lazy ``[^>]*?`` stopped at), its body as an unrolled loop
-_DV_PLAIN_LAZY = rb"<dataValidation\s([^>]*?)(?:/>|>(.*?)</dataValidation>)"
 _DV_PLAIN = re.compile(rb"<dataValidation\s([^>/]*(?:/(?!>)[^>/]*)*)(?:/>|>"
                        rb"([^<]*(?:<(?!/dataValidation>)[^<]*)*)</dataValidation>)")
 _FORMULA1 = re.compile(rb"<formula1>(.*?)</formula1>", re.S)
